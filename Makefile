@@ -1,0 +1,59 @@
+# esante-sandbox: `make run` starts the sandbox, `make test` runs every check. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_PORT ?= 5433
+PG_TEST_URL ?= postgresql+psycopg:///esante?host=/var/run/postgresql&port=$(PG_TEST_PORT)
+
+.PHONY: run test lint typecheck pytest-sqlite pytest-postgres postgres openapi migration bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Start the all-in-one sandbox in the foreground (migrates and seeds first). Ctrl-C stops it.
+run: $(STAMP)
+	$(BIN)/esante up
+
+## ruff, mypy, the import contracts, then the suite on SQLite and on PostgreSQL.
+test: lint typecheck pytest-sqlite pytest-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy shared services migrations/env.py scripts bench
+
+pytest-sqlite: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider
+
+pytest-postgres: $(STAMP) postgres
+	ESANTE_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -q -p no:cacheprovider
+
+## Start the suite's own PostgreSQL 15 cluster (port $(PG_TEST_PORT)) when it is not running.
+postgres:
+	ESANTE_PG_TEST_PORT=$(PG_TEST_PORT) bash scripts/ensure_postgres.sh
+
+## Rewrite openapi/<service>.json from the services' apps.
+openapi: $(STAMP)
+	$(BIN)/esante openapi
+
+## Regenerate the initial migration from the models (until the first release).
+migration: $(STAMP)
+	$(BIN)/python scripts/regenerate_initial_migration.py
+
+## Benchmarks: ratios against a bare FastAPI app measured in the same run.
+bench: $(STAMP) postgres
+	bash scripts/ensure_wrk.sh
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .esante .mypy_cache .ruff_cache .pytest_cache build *.egg-info

@@ -1,0 +1,48 @@
+"""The apps the benchmarks run: a bare FastAPI reference, and the sandbox with a bench-only sub-app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from shared.app import NO_TELEMETRY
+from shared.dependencies import ActorDep
+
+bare = FastAPI()
+
+
+@bare.get("/small")
+async def small() -> dict[str, object]:
+    return {"status": "ok", "n": 1}
+
+
+def probes() -> FastAPI:
+    """The same bare route, once open and once behind the sandbox's token verification."""
+    app = FastAPI(telemetry=NO_TELEMETRY)
+
+    @app.get("/open")
+    async def open_route() -> dict[str, object]:
+        return {"status": "ok", "n": 1}
+
+    @app.get("/protected")
+    async def protected_route(actor: ActorDep) -> dict[str, object]:
+        return {"status": "ok", "n": 1}
+
+    return app
+
+
+def sandbox() -> FastAPI:
+    """The all-in-one app, plus the probes under /bench sharing its runtime."""
+    from services.sandbox.composition import build_root_app
+    from shared.config import SandboxSettings
+    from shared.runtime import Runtime
+
+    settings = SandboxSettings(data_dir=Path(os.environ["ESANTE_DATA_DIR"]))
+    runtime = Runtime(settings)
+    root = build_root_app(runtime)
+    bench = probes()
+    bench.state.runtime = runtime
+    root.mount("/bench", bench)
+    return root

@@ -1,0 +1,31 @@
+"""What every benchmark suite gets: a bare reference server, sandbox servers on demand, a report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.harness import Server, uvicorn_server
+
+
+@dataclass
+class BenchContext:
+    tmp: Path
+    bare: Server
+    rows: list[tuple[str, str, str, bool]] = field(default_factory=list)
+
+    def report(self, name: str, figure: str, target: str, ok: bool) -> None:
+        """Print one measured figure next to its target."""
+        self.rows.append((name, figure, target, ok))
+        print(f"  {'ok  ' if ok else 'MISS'} {name:<55} {figure:<44} target {target}", flush=True)
+
+    @contextmanager
+    def sandbox(self, name: str, **env: str) -> Iterator[Server]:
+        """The all-in-one sandbox (plus the /bench probes) on its own data folder, SQLite unless
+        ``ESANTE_DATABASE_URL`` is given in ``env``."""
+        data_dir = self.tmp / name
+        settings = {"ESANTE_DATA_DIR": str(data_dir), "ESANTE_DATABASE_URL": "", **env}
+        with uvicorn_server("bench.apps:sandbox", "/health/ready", env=settings, factory=True) as server:
+            yield server

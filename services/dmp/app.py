@@ -1,0 +1,124 @@
+"""The DMP app: the professionals' API, the patient's API (Mon espace santé), the FHIR facade, and the
+sandbox's matrix upload. Its description documents the rules, the matrix and every error code."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.dmp import matrice
+from services.dmp.errors import ERROR_TABLE
+from services.dmp.fhir_router import build_fhir_router
+from services.dmp.patient_router import build_patient_router
+from services.dmp.router import build_router, build_sandbox_router
+from services.dmp.typecodes import CATEGORIES, TYPES
+from shared.app import create_service_app
+from shared.runtime import Runtime
+
+TITLE = "DMP and Mon espace santé (sandbox)"
+
+_INTRO = """\
+The Dossier Médical Partagé and the patient's side of Mon espace santé: profiles and their lifecycle,
+documents, the habilitation matrix, bris de glace, centre 15, the patient's controls, traces and
+notifications.
+
+**Profiles** follow the tenant clock (`PUT /sandbox/tenants/{tenant}/clock`), computed from dates at
+read time: invitation, automatic creation **six weeks** later unless the person objected, *open* until
+activated with the invitation's code, *closed* at any time with the data archived **ten years** (then
+deleted), reopened with its archive within that time. Minors are managed by their legal representatives
+(`/v1/me?profil=<INS>`); a document may be invisible to them (`INVISIBLE_REPRESENTANTS_LEGAUX`).
+
+**Professionals** (psc token): `GET /v1/patients/{ins}/status` (TD0.2), feed `POST
+/v1/patients/{ins}/documents` (TD2: the INS is verified with INSi), search `GET
+/v1/patients/{ins}/documents` (TD3.1), read `GET /v1/documents/{id}` (TD3.2), replace `POST
+/v1/documents/{id}/replace` (TD2.1), change flags or archive `PATCH /v1/documents/{id}`, delete `DELETE
+/v1/documents/{id}`. The access mode travels in `X-Access-Mode: normal | bris-de-glace | centre-15`, the
+justification in `X-Access-Justification`.
+
+* *normal*: consultation within the équipe de soins, consent presumed and recorded at the first access;
+* *bris-de-glace*: any professional in person, a justification is mandatory, refused when the patient
+  forbade it; masked documents only when the patient allowed them in an emergency; notified;
+* *centre-15*: a SAMU regulator (token flag), no motive, the authorisation is not checked, refused when
+  the patient forbade it; notified.
+
+In every mode a professional the patient blocked is refused, and the habilitation matrix applies. The
+médecin traitant DMP sees masked documents (so does a document's own author: a sandbox choice). A CPE
+card may feed (a structure's deposit), not consult. A blocked professional may still feed: blocking
+applies to consultation (a sandbox reading of "access authorisations apply only to consultation").
+
+**Patients** (psc patient token, subject = INS), under `/v1/me`: the profile, `activation`,
+`opposition`, `cloture`, `reouverture`; documents (read, add, hide from professionals, delete); the
+access history (`historique`); `notifications`; `professionnels` (authorise, block); the emergency
+settings (`parametres-urgence`); the médecin traitant DMP. The patient uses them once the profile is
+activated.
+
+**Notifications** are kept as records readable by the patient API, with the personal e-mail address they
+go to: each professional's first access, every emergency access, every new document a professional
+deposits (unless `INVISIBLE_PATIENT`). MSSanté's outbox does not exist yet; when it does, it sends them
+(and sets `envoye`).
+
+**Documents**: formats `application/pdf`, `text/xml` (CDA R2, `application/xml` and
+`application/hl7-cda+xml` accepted too), `text/plain`, base64, at most `ESANTE_DMP_MAX_DOCUMENT_BYTES`
+(5 MiB by default; the real limit is not public). Rules by type: the VSM (60591-5) by the médecin
+traitant DMP only; données de remboursement (REMB) by the Assurance Maladie only; DOCPATxx / EXPPAT_x
+by the patient only; directives anticipées (EXPPAT_3) by an adult for themself; vaccinations and
+directives anticipées readable by every profession.
+
+**FHIR R4 facade** (`/fhir`, after the ANS PDSm draft built on IHE MHD): `GET /fhir/Patient?identifier=
+urn:oid:1.2.250.1.213.1.4.8|<INS>` (no entry: no active DMP), `POST /fhir/DocumentReference` (ITI-65),
+`GET /fhir/DocumentReference?patient.identifier=...&status=current` (ITI-67), `GET
+/fhir/DocumentReference/{id}`, `PATCH /fhir/DocumentReference/{id}` (JSON Patch on `securityLabel`,
+`status`, the `isArchived` extension); the same rules; errors as `OperationOutcome`.
+
+**Habilitation matrix** (arrêté du 26 octobre 2023; médecins see every type except the attestation de
+résidence; the other rows are the sandbox's reading of the public material, the annex was not
+retrieved). `GET /sandbox/matrice` shows the tenant's, `PUT /sandbox/matrice` uploads a file
+(`{"lignes": [{"profession": "60", "savoir_faire": null, "autorise": ["synthese", "60593-1"],
+"refuse": []}]}`: categories or typeCodes; a `savoir_faire` row wins over the profession's row),
+`DELETE /sandbox/matrice` restores the default. Default rows (categories):
+
+"""
+
+
+def _description() -> str:
+    lines = [_INTRO]
+    lines.append("| profession | categories | refused types |")
+    lines.append("|---|---|---|")
+    for (profession, savoir_faire), (allowed, refused) in matrice.DEFAULT_ROWS.items():
+        who = profession if savoir_faire is None else f"{profession} / {savoir_faire}"
+        lines.append(f"| {who} | {', '.join(sorted(allowed))} | {', '.join(sorted(refused)) or '-'} |")
+    lines.append(
+        "\n**Categories and accepted typeCodes** (a documented subset of JDV_J07; JDV_J66 is not public):\n"
+    )
+    lines.append("| category | typeCodes |")
+    lines.append("|---|---|")
+    for category, label in CATEGORIES.items():
+        codes = ", ".join(f"`{c}`" for c, t in TYPES.items() if t.categorie == category)
+        lines.append(f"| {category} ({label}) | {codes} |")
+    lines.append('\n**Error codes** (body `{"error", "detail", "rule"}`; token errors `token-*` are 401):\n')
+    lines.append("| status | error | rule | when |")
+    lines.append("|---|---|---|---|")
+    for cls, rule, when in ERROR_TABLE:
+        lines.append(f"| {cls.status} | `{cls.code}` | `{rule}` | {when} |")
+    lines.append(
+        "| 403 | `forbidden` | `actor-kind` | a patient's token on a professional route, or the reverse |"
+    )
+    lines.append("| 502 | `upstream-unavailable` | `upstream-insi` | INSi did not answer |")
+    return "\n".join(lines) + "\n"
+
+
+DESCRIPTION = _description()
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    return create_service_app(
+        name="dmp",
+        title=TITLE,
+        description=DESCRIPTION,
+        runtime=runtime,
+        routers=[
+            build_router(runtime),
+            build_patient_router(runtime),
+            build_fhir_router(runtime),
+            build_sandbox_router(runtime),
+        ],
+    )

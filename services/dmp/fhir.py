@@ -1,0 +1,384 @@
+"""The FHIR R4 shapes of the DMP facade (after the ANS PDSm draft built on IHE MHD): reading a
+DocumentReference a client posts (ITI-65), writing DocumentReference, Patient, Bundle and
+OperationOutcome, and applying a JSON Patch (RFC 6902) to the patchable elements.
+
+Code systems: typeCode LOINC (``http://loinc.org``) or TRE_A05 (``urn:oid:1.2.250.1.213.1.1.4.12``);
+visibility TRE_A07 (``urn:oid:1.2.250.1.213.1.1.4.13``); the INS by its OID (``urn:oid:1.2.250.1.213.1.4.8``
+NIR, ``.9`` NIA); professionals by IdNat (``urn:oid:1.2.250.1.71.4.2.1``). The archive flag is the
+PDSm ``isArchived`` extension; its canonical URL below was not checked against the published IG.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Final
+
+from services.dmp import rendering
+from services.dmp.errors import FhirInvalide
+from services.dmp.records import Document, Profile
+from services.dmp.service import CONFIDENTIALITE, Identite, confidentialite_of
+from services.dmp.typecodes import CATEGORIES, LOINC, TYPES
+from shared.errors import SandboxError
+from shared.identifiers import OID_INS_NIA, OID_INS_NIR, OID_INS_NIR_DEMO, OID_INS_NIR_TEST
+
+FHIR_JSON: Final = "application/fhir+json"
+LOINC_URL: Final = "http://loinc.org"
+VISIBILITE_SYSTEM: Final = "urn:oid:1.2.250.1.213.1.1.4.13"
+IDNAT_SYSTEM: Final = "urn:oid:1.2.250.1.71.4.2.1"
+CATEGORIE_SYSTEM: Final = "urn:esante-sandbox:dmp:categorie"
+IS_ARCHIVED: Final = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/PDSm_IsArchived"
+INS_OIDS: Final = frozenset({OID_INS_NIR, OID_INS_NIA, OID_INS_NIR_TEST, OID_INS_NIR_DEMO})
+PATCHABLE: Final = frozenset({"securityLabel", "status", "extension"})
+_STATUS: Final = {"current": "current", "superseded": "superseded", "deleted": "entered-in-error"}
+_GENDER: Final = {"M": "male", "F": "female"}
+_ISSUE: Final = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    409: "conflict",
+    413: "too-long",
+}
+
+
+def _invalid(detail: str, rule: str = "fhir-resource") -> FhirInvalide:
+    return FhirInvalide(detail, rule=rule)
+
+
+def parse_identifier(value: str, parameter: str) -> str:
+    """``urn:oid:<INS OID>|<matricule>`` (the token search syntax) -> the matricule."""
+    system, bar, matricule = value.partition("|")
+    if not bar or not system.startswith("urn:oid:") or system[8:] not in INS_OIDS:
+        raise _invalid(
+            f"{parameter} must be urn:oid:1.2.250.1.213.1.4.8|<INS> (or .9 for a NIA), got {value[:60]!r}",
+            "fhir-search",
+        )
+    return matricule
+
+
+# --- reading what a client posts ----------
+
+
+def _dict(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _invalid(f"{where} must be an object")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _invalid(f"{where} must be an array")
+    return value
+
+
+def _patient(resource: dict[str, Any]) -> dict[str, Any] | None:
+    subject = resource.get("subject")
+    contained = [c for c in _list(resource.get("contained"), "contained") if isinstance(c, dict)]
+    if isinstance(subject, dict) and str(subject.get("reference", "")).startswith("#"):
+        wanted = str(subject["reference"])[1:]
+        for item in contained:
+            if item.get("resourceType") == "Patient" and item.get("id") == wanted:
+                return item
+        raise _invalid(f"subject {subject['reference']!r} is not a contained Patient")
+    return next((c for c in contained if c.get("resourceType") == "Patient"), None)
+
+
+def identite(resource: dict[str, Any]) -> Identite | None:
+    """The patient identity of a posted DocumentReference: its contained Patient (INS and traits)."""
+    patient = _patient(resource)
+    if patient is None:
+        subject = resource.get("subject")
+        identifier = subject.get("identifier") if isinstance(subject, dict) else None
+        if isinstance(identifier, dict) and identifier.get("value"):
+            system = str(identifier.get("system", ""))
+            oid = system[8:] if system.startswith("urn:oid:") else None
+            return Identite(str(identifier["value"]), oid, None, (), None, None, None)
+        return None
+    ins = next(
+        (
+            i
+            for i in _list(patient.get("identifier"), "Patient.identifier")
+            if isinstance(i, dict) and str(i.get("system", "")).removeprefix("urn:oid:") in INS_OIDS
+        ),
+        None,
+    )
+    name = next((n for n in _list(patient.get("name"), "Patient.name") if isinstance(n, dict)), {})
+    gender = {"male": "M", "female": "F"}.get(str(patient.get("gender", "")))
+    birth_date = patient.get("birthDate")
+    if isinstance(birth_date, str) and len(birth_date) == 4:
+        birth_date += "-00-00"
+    elif isinstance(birth_date, str) and len(birth_date) == 7:
+        birth_date += "-00"
+    lieu = next(
+        (
+            e.get("valueCode") or e.get("valueString")
+            for e in _list(patient.get("extension"), "Patient.extension")
+            if isinstance(e, dict) and str(e.get("url", "")).endswith("birthPlace")
+        ),
+        None,
+    )
+    return Identite(
+        matricule=None if ins is None else str(ins.get("value") or "") or None,
+        oid=None if ins is None else str(ins.get("system", "")).removeprefix("urn:oid:"),
+        nom_naissance=name.get("family"),
+        prenoms=tuple(str(g) for g in _list(name.get("given"), "Patient.name.given")),
+        sexe=gender,
+        date_naissance=birth_date if isinstance(birth_date, str) else None,
+        lieu_naissance=lieu,
+    )
+
+
+def document_fields(resource: dict[str, Any]) -> dict[str, Any]:
+    """The DocumentCreate fields of a posted DocumentReference (ITI-65)."""
+    if resource.get("resourceType") != "DocumentReference":
+        raise _invalid("the body must be a DocumentReference")
+    type_ = _dict(resource.get("type") or {}, "type")
+    coding = next((c for c in _list(type_.get("coding"), "type.coding") if isinstance(c, dict)), None)
+    if coding is None or not coding.get("code"):
+        raise _invalid("type.coding[0].code (the typeCode) is required")
+    contents = _list(resource.get("content"), "content")
+    if not contents:
+        raise _invalid("content[0].attachment is required")
+    attachment = _dict(_dict(contents[0], "content[0]").get("attachment"), "content[0].attachment")
+    labels: list[str] = []
+    for label in _list(resource.get("securityLabel"), "securityLabel"):
+        for c in _list(_dict(label, "securityLabel[]").get("coding"), "securityLabel.coding"):
+            if isinstance(c, dict) and c.get("code") in CONFIDENTIALITE:
+                labels.append(str(c["code"]))
+    period = (resource.get("context") or {}).get("period") or {}
+    date_acte = period.get("start") or attachment.get("creation") or resource.get("date")
+    if not date_acte:
+        raise _invalid("context.period.start (the date of the act) is required")
+    title = attachment.get("title") or resource.get("description") or coding.get("display") or coding["code"]
+    return {
+        "type_code": str(coding["code"]),
+        "titre": str(title)[:255],
+        "date_acte": date_acte,
+        "format": str(attachment.get("contentType") or ""),
+        "contenu": str(attachment.get("data") or ""),
+        "confidentialite": sorted(set(labels)),
+    }
+
+
+def replaces(resource: dict[str, Any]) -> str | None:
+    """The id of the DocumentReference a posted one replaces (``relatesTo`` code ``replaces``)."""
+    for relation in _list(resource.get("relatesTo"), "relatesTo"):
+        if isinstance(relation, dict) and relation.get("code") == "replaces":
+            target = str((relation.get("target") or {}).get("reference", ""))
+            return target.rsplit("/", 1)[-1] or None
+    return None
+
+
+# --- writing resources ----------
+
+
+def document_reference(doc: Document, oid: str, contenu: bytes | None = None) -> dict[str, Any]:
+    found = TYPES.get(doc.type_code)
+    type_system = LOINC_URL if found is None or found.system == LOINC else f"urn:oid:{found.system}"
+    attachment: dict[str, Any] = {
+        "contentType": doc.format,
+        "size": doc.taille,
+        "title": doc.titre,
+        "creation": rendering.iso(doc.date_acte),
+    }
+    if contenu is not None:
+        attachment["data"] = rendering.base64_of(contenu)
+    else:
+        attachment["url"] = f"DocumentReference/{doc.id}"
+    resource: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": doc.id,
+        "extension": [{"url": IS_ARCHIVED, "valueBoolean": bool(doc.archived)}],
+        "masterIdentifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{_uuid(doc.id)}"},
+        "status": _STATUS[doc.status],
+        "type": {
+            "coding": [
+                {
+                    "system": type_system,
+                    "code": doc.type_code,
+                    "display": found.libelle if found else doc.type_code,
+                }
+            ]
+        },
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": CATEGORIE_SYSTEM,
+                        "code": found.categorie if found else "inconnue",
+                        "display": CATEGORIES.get(found.categorie, "") if found else "",
+                    }
+                ]
+            }
+        ],
+        "subject": {"identifier": {"system": f"urn:oid:{oid}", "value": doc.ins}},
+        "date": rendering.iso(doc.deposited_at),
+        "author": [
+            {
+                "identifier": {
+                    "system": IDNAT_SYSTEM if doc.auteur_kind != "patient" else f"urn:oid:{oid}",
+                    "value": doc.auteur_id,
+                },
+                "display": doc.auteur_nom or doc.auteur_id,
+            }
+        ],
+        "content": [{"attachment": attachment}],
+        "context": {"period": {"start": rendering.iso(doc.date_acte)}},
+    }
+    labels = confidentialite_of(doc)
+    if labels:
+        resource["securityLabel"] = [
+            {"coding": [{"system": VISIBILITE_SYSTEM, "code": code}]} for code in labels
+        ]
+    if doc.replaces is not None:
+        resource["relatesTo"] = [
+            {"code": "replaces", "target": {"reference": f"DocumentReference/{doc.replaces}"}}
+        ]
+    return resource
+
+
+def _uuid(hex32: str) -> str:
+    h = hex32.ljust(32, "0")[:32]
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def patient(profile: Profile) -> dict[str, Any]:
+    year, month, day = profile.date_naissance.split("-")
+    birth = year if month == "00" else f"{year}-{month}" if day == "00" else profile.date_naissance
+    return {
+        "resourceType": "Patient",
+        "id": profile.ins,
+        "identifier": [{"system": f"urn:oid:{profile.oid}", "value": profile.ins}],
+        "name": [{"family": profile.nom_naissance, "given": list(profile.prenoms)}],
+        "gender": _GENDER.get(profile.sexe, "unknown"),
+        "birthDate": birth,
+    }
+
+
+def bundle(resources: list[dict[str, Any]], base: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(resources),
+        "entry": [
+            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+            for r in resources
+        ],
+    }
+
+
+def operation_outcome(exc: SandboxError) -> dict[str, Any]:
+    """A SandboxError as an OperationOutcome: the stable code in details.coding, the rule in diagnostics."""
+    issue_code = _ISSUE.get(exc.status, "invalid" if exc.status < 500 else "transient")
+    if exc.status == 422:
+        issue_code = "processing" if exc.code.isdigit() else "invalid"
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": issue_code,
+                "details": {
+                    "coding": [{"system": "urn:esante-sandbox:error", "code": exc.code}],
+                    "text": exc.detail,
+                },
+                "diagnostics": f"rule={exc.rule}" if exc.rule else "rule=none",
+            }
+        ],
+    }
+
+
+# --- JSON Patch (RFC 6902) on the patchable elements ----------
+
+
+def _pointer(path: str) -> list[str]:
+    if not path.startswith("/"):
+        raise _invalid(f"JSON Patch path {path!r} must start with /", "fhir-patch")
+    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+
+
+def _parent(doc: Any, parts: list[str]) -> tuple[Any, str]:
+    node = doc
+    for part in parts[:-1]:
+        if isinstance(node, list):
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            node = node[part]
+        else:
+            raise KeyError(part)
+    return node, parts[-1]
+
+
+def apply_patch(resource: dict[str, Any], operations: Any) -> dict[str, Any]:
+    """Apply RFC 6902 ``add`` / ``replace`` / ``remove`` / ``test`` operations to ``securityLabel``,
+    ``status`` and ``extension``; any other element is refused (rule ``fhir-patch``)."""
+    if not isinstance(operations, list):
+        raise _invalid("a JSON Patch body is an array of operations", "fhir-patch")
+    result = copy.deepcopy(resource)
+    for index, op in enumerate(operations):
+        if not isinstance(op, dict) or not isinstance(op.get("path"), str):
+            raise _invalid(f"operation {index} has no path", "fhir-patch")
+        parts = _pointer(op["path"])
+        if parts[0] not in PATCHABLE:
+            raise _invalid(
+                f"{op['path']!r} cannot be patched: only {', '.join(sorted(PATCHABLE))}", "fhir-patch"
+            )
+        kind = op.get("op")
+        try:
+            if kind in ("add", "replace") and parts[0] not in result and len(parts) > 1:
+                result[parts[0]] = []
+            parent, key = _parent(result, parts)
+            if kind == "add":
+                if isinstance(parent, list):
+                    parent.insert(len(parent) if key == "-" else int(key), op["value"])
+                else:
+                    parent[key] = op["value"]
+            elif kind == "replace":
+                if isinstance(parent, list):
+                    parent[int(key)] = op["value"]
+                else:
+                    if key not in parent and parent is not result:
+                        raise KeyError(key)
+                    parent[key] = op["value"]
+            elif kind == "remove":
+                if isinstance(parent, list):
+                    del parent[int(key)]
+                else:
+                    del parent[key]
+            elif kind == "test":
+                current = parent[int(key)] if isinstance(parent, list) else parent[key]
+                if current != op.get("value"):
+                    raise _invalid(f"test failed at {op['path']}", "fhir-patch")
+            else:
+                raise _invalid(
+                    f"operation {kind!r} is not supported (add, replace, remove, test)", "fhir-patch"
+                )
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise _invalid(f"operation {index} ({kind} {op['path']}) does not apply", "fhir-patch") from None
+    return result
+
+
+def patched_state(resource: dict[str, Any]) -> tuple[str, bool, set[str]]:
+    """(status, isArchived, visibility codes) of a patched DocumentReference."""
+    status = resource.get("status")
+    if status not in ("current", "superseded", "entered-in-error"):
+        raise _invalid(f"status {status!r} is not current, superseded or entered-in-error", "fhir-patch")
+    archived = False
+    for extension in _list(resource.get("extension"), "extension"):
+        if isinstance(extension, dict) and str(extension.get("url", "")).lower().endswith("isarchived"):
+            value = extension.get("valueBoolean")
+            if not isinstance(value, bool):
+                raise _invalid("the isArchived extension needs valueBoolean", "fhir-patch")
+            archived = value
+    codes: set[str] = set()
+    for label in _list(resource.get("securityLabel"), "securityLabel"):
+        for coding in _list(_dict(label, "securityLabel[]").get("coding"), "securityLabel.coding"):
+            code = coding.get("code") if isinstance(coding, dict) else None
+            if code not in CONFIDENTIALITE:
+                raise _invalid(
+                    f"securityLabel {code!r} is not one of {', '.join(CONFIDENTIALITE)}", "fhir-patch"
+                )
+            codes.add(str(code))
+    return str(status), archived, codes

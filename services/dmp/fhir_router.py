@@ -1,0 +1,240 @@
+"""The FHIR R4 facade: the same rules as the JSON API, resources in FHIR, errors as OperationOutcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter, ValidationError
+
+from services.dmp import fhir, lifecycle, matrix_store, rendering, repository, service
+from services.dmp.access import parse_mode
+from services.dmp.errors import FhirInvalide
+from services.dmp.lifecycle import ms
+from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder
+from shared.auth import require_professional
+from shared.dependencies import ActorDep, TenantDep
+from shared.errors import SandboxError
+from shared.runtime import Runtime
+
+_INSTANT: Final = TypeAdapter(datetime)
+_OUTCOME: Final[dict[int | str, dict[str, Any]]] = {
+    status: {"description": "OperationOutcome", "content": {fhir.FHIR_JSON: {}}}
+    for status in (400, 401, 403, 404, 409, 413, 422, 502)
+}
+
+
+def _fhir(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(rendering.dumps(body), status_code=status, media_type=fhir.FHIR_JSON, headers=headers)
+
+
+class FhirRoute(APIRoute):
+    """Every error of a FHIR route, the sandbox's or a validation error, answers an OperationOutcome."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SandboxError as exc:
+                return _fhir(fhir.operation_outcome(exc), exc.status, exc.headers)
+            except RequestValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+                )
+                error = FhirInvalide(problems or "invalid request", rule="fhir-resource")
+                return _fhir(fhir.operation_outcome(error), 400)
+
+        return route
+
+
+def build_fhir_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(prefix="/fhir", tags=["FHIR R4 (PDSm / IHE MHD)"], route_class=FhirRoute)
+    feeder = Feeder(runtime)
+    matrix_cache: float | None = 1.0 if runtime.settings.uses_postgres else None
+
+    def base(request: Request) -> str:
+        return str(request.base_url).rstrip("/") + "/fhir"
+
+    @router.get(
+        "/Patient", response_model=None, responses={200: {"description": "Bundle of Patient"}, **_OUTCOME}
+    )
+    async def search_patient(
+        request: Request,
+        tenant: TenantDep,
+        actor: ActorDep,
+        identifier: Annotated[str, Query(description="urn:oid:1.2.250.1.213.1.4.8|<INS>")],
+    ) -> Response:
+        """Whether the patient has an active DMP: one Patient entry, or none."""
+        require_professional(actor)
+        matricule = service.check_ins(fhir.parse_identifier(identifier, "identifier"))
+        now = ms(tenant.clock.now())
+        with tenant.reading() as conn:
+            found = repository.get_profile(conn, matricule)
+        active = found is not None and lifecycle.statut(found.dates, now) in lifecycle.EXISTS
+        entries = [fhir.patient(found)] if active and found is not None else []
+        return _fhir(fhir.bundle(entries, base(request)))
+
+    @router.post(
+        "/DocumentReference",
+        status_code=201,
+        response_model=None,
+        responses={201: {"description": "The DocumentReference stored"}, **_OUTCOME},
+    )
+    async def provide_document(
+        request: Request,
+        tenant: TenantDep,
+        actor: ActorDep,
+        resource: Annotated[
+            dict[str, Any], Body(media_type=fhir.FHIR_JSON, description="A DocumentReference")
+        ],
+    ) -> Response:
+        """ITI-65: feed a DocumentReference (contained Patient with the INS and traits, inline
+        attachment); ``relatesTo`` ``replaces`` makes it a new version of another."""
+        pro = require_professional(actor)
+        fields = fhir.document_fields(resource)
+        identite = fhir.identite(resource)
+        previous = fhir.replaces(resource)
+        try:
+            date_acte = _INSTANT.validate_python(fields["date_acte"])
+        except ValidationError:
+            raise FhirInvalide("context.period.start is not an instant", rule="fhir-resource") from None
+        if date_acte.tzinfo is None:
+            raise FhirInvalide("context.period.start needs a time zone", rule="fhir-resource")
+        if previous is None:
+            path_ins = service.check_ins((identite.matricule if identite else None) or "")
+        else:
+            with tenant.reading() as conn:
+                path_ins = service.document_of(conn, previous).ins
+        new = await feeder.new_document(
+            request,
+            tenant,
+            path_ins,
+            identite,
+            type_code=fields["type_code"],
+            titre=fields["titre"],
+            date_acte=date_acte,
+            format_=fields["format"],
+            contenu_b64=fields["contenu"],
+            confidentialite=fields["confidentialite"],
+        )
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            if previous is None:
+                doc = service.deposit(conn, path_ins, pro, new, now)
+            else:
+                doc = service.replace_document(conn, previous, pro, new, None, now)
+            oid = service.profile_oid(conn, doc.ins)
+        location = f"{base(request)}/DocumentReference/{doc.id}"
+        return _fhir(fhir.document_reference(doc, oid), 201, {"Location": location})
+
+    @router.get(
+        "/DocumentReference",
+        response_model=None,
+        responses={200: {"description": "Bundle of DocumentReference"}, **_OUTCOME},
+    )
+    async def find_document_references(
+        request: Request,
+        tenant: TenantDep,
+        actor: ActorDep,
+        patient_identifier: Annotated[
+            str, Query(alias="patient.identifier", description="urn:oid:1.2.250.1.213.1.4.8|<INS>")
+        ],
+        status: Annotated[str | None, Query(pattern="^(current|superseded)$")] = None,
+        type: Annotated[str | None, Query(description="[system|]typeCode")] = None,
+        access_mode: AccessMode = None,
+        access_justification: AccessJustification = None,
+    ) -> Response:
+        """ITI-67: the DocumentReferences this professional may see, by the same rules as the JSON API."""
+        pro = require_professional(actor)
+        matricule = service.check_ins(fhir.parse_identifier(patient_identifier, "patient.identifier"))
+        mode = parse_mode(access_mode)
+        wanted = service.Filtre(
+            type_codes=None if type is None else frozenset({type.rpartition("|")[2]}),
+            statut={"current": "current", "superseded": "superseded"}.get(status or "", "all"),
+        )
+        now = ms(tenant.clock.now())
+        matrice = matrix_store.matrice_of(tenant, matrix_cache)
+        with tenant.unit_of_work() as conn:
+            session = service.consult(conn, matricule, pro, mode, access_justification, matrice, now)
+            found, _ = service.search(conn, session, wanted, now)
+        oid = session.profile.oid
+        return _fhir(fhir.bundle([fhir.document_reference(d, oid) for d in found], base(request)))
+
+    @router.get(
+        "/DocumentReference/{document_id}",
+        response_model=None,
+        responses={200: {"description": "The DocumentReference with its content"}, **_OUTCOME},
+    )
+    async def read_document_reference(
+        tenant: TenantDep,
+        actor: ActorDep,
+        document_id: DocumentPath,
+        access_mode: AccessMode = None,
+        access_justification: AccessJustification = None,
+    ) -> Response:
+        """One DocumentReference with its attachment data, when the rules let this professional see it."""
+        pro = require_professional(actor)
+        mode = parse_mode(access_mode)
+        now = ms(tenant.clock.now())
+        matrice = matrix_store.matrice_of(tenant, matrix_cache)
+        with tenant.unit_of_work() as conn:
+            doc, contenu, session = service.read(
+                conn, document_id, pro, mode, access_justification, matrice, now
+            )
+        return _fhir(fhir.document_reference(doc, session.profile.oid, contenu))
+
+    @router.patch(
+        "/DocumentReference/{document_id}",
+        response_model=None,
+        responses={200: {"description": "The DocumentReference after the patch"}, **_OUTCOME},
+    )
+    async def patch_document_reference(
+        tenant: TenantDep,
+        actor: ActorDep,
+        document_id: DocumentPath,
+        operations: Annotated[
+            list[dict[str, Any]],
+            Body(
+                media_type="application/json-patch+json",
+                description="JSON Patch on securityLabel, status (entered-in-error deletes), isArchived",
+            ),
+        ],
+    ) -> Response:
+        """Mask or show (securityLabel MASQUE_PS / INVISIBLE_PATIENT), archive (isArchived) or delete
+        (status entered-in-error) a document: its author only (901)."""
+        pro = require_professional(actor)
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            doc = service.document_of(conn, document_id)
+            oid = service.profile_oid(conn, doc.ins)
+            patched = fhir.apply_patch(fhir.document_reference(doc, oid), operations)
+            status, archived, codes = fhir.patched_state(patched)
+            if status == "entered-in-error":
+                service.delete_by_professional(conn, document_id, pro, now)
+                doc = service.document_of_any(conn, document_id)
+            elif status != fhir.document_reference(doc, oid)["status"]:
+                raise FhirInvalide(
+                    "status changes only to entered-in-error (replace to supersede)", rule="fhir-patch"
+                )
+            else:
+                doc = service.change_by_professional(
+                    conn,
+                    document_id,
+                    pro,
+                    service.Changement(
+                        archived=archived,
+                        masque_ps="MASQUE_PS" in codes,
+                        invisible_patient="INVISIBLE_PATIENT" in codes,
+                        invisible_representants="INVISIBLE_REPRESENTANTS_LEGAUX" in codes,
+                    ),
+                    now,
+                )
+        return _fhir(fhir.document_reference(doc, oid))
+
+    return router

@@ -1,0 +1,338 @@
+"""The patient's endpoints (Mon espace santé, ``/v1/me``): the profile and its lifecycle, documents,
+access history, notifications, professionals authorised or blocked, emergency settings. A legal
+representative acts on a minor's profile with ``?profil=<INS of the minor>``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Path, Query, Response
+from sqlalchemy import Connection
+
+from services.dmp import lifecycle, rendering, repository, service
+from services.dmp.access import Reglages
+from services.dmp.config import get_dmp_settings
+from services.dmp.errors import (
+    AccesRefuse,
+    ActivationRefusee,
+    CycleDeVieRefuse,
+    DmpFerme,
+    DmpInexistant,
+    DocumentInconnu,
+    DocumentTropGros,
+    FormatRefuse,
+    InsMalforme,
+    ProfessionnelInconnu,
+    RepresentationRefusee,
+    TypeRefuse,
+)
+from services.dmp.lifecycle import ms
+from services.dmp.router import (
+    AuteurQuery,
+    DateMaxQuery,
+    DateMinQuery,
+    DocumentPath,
+    StatutQuery,
+    TypeCodeQuery,
+    filtre,
+    json_response,
+    responses,
+)
+from services.dmp.schemas import (
+    ActivationCreate,
+    ClotureCreate,
+    DocumentContentRead,
+    DocumentRead,
+    MedecinTraitantUpdate,
+    NotificationRead,
+    PatientDocumentCreate,
+    PatientDocumentUpdate,
+    PatientSearchRead,
+    ProfessionnelRead,
+    ProfessionnelUpdate,
+    ProfileRead,
+    ReglagesUpdate,
+    TraceRead,
+)
+from shared.auth import Actor, TokenError, require_patient
+from shared.dependencies import ActorDep, TenantDep
+from shared.errors import Forbidden
+from shared.runtime import Runtime
+from shared.tenants import Tenant
+
+ProfilQuery = Annotated[
+    str | None,
+    Query(description="INS of the minor whose profile a legal representative manages (default: one's own)"),
+]
+IdNatPath = Annotated[str, Path(description="IdNat of the professional (8 + RPPS)", max_length=40)]
+_BASE: Final = (TokenError, Forbidden, RepresentationRefusee, DmpInexistant, InsMalforme)
+_ACTIVE: Final = (*_BASE, DmpFerme, AccesRefuse)
+
+
+def build_patient_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(prefix="/v1/me", tags=["patients (Mon espace santé)"])
+    settings = get_dmp_settings()
+
+    def context(tenant: Tenant, actor: Actor, profil: str | None, conn: Connection) -> service.PatientContext:
+        patient = require_patient(actor)
+        return service.patient_context(conn, patient.ins, profil, tenant.clock.now().date())
+
+    @router.get("", response_model=None, responses=responses(ProfileRead, *_BASE))
+    async def get_profile(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> Response:
+        """The profile: status (computed from the dates and the tenant clock), settings, representatives."""
+        now = ms(tenant.clock.now())
+        with tenant.reading() as conn:
+            ctx = context(tenant, actor, profil, conn)
+            representants = repository.representants(conn, ctx.profile.ins)
+            today = tenant.clock.now().date()
+            geres: tuple[str, ...] = ()
+            if not ctx.representant:
+                children = repository.represented_by(conn, ctx.profile.ins)
+                geres = tuple(
+                    child
+                    for child in children
+                    if (found := repository.get_profile(conn, child)) is not None
+                    and service.is_minor(found.date_naissance, today)
+                )
+        statut = lifecycle.statut(ctx.profile.dates, now)
+        return json_response(rendering.profile(ctx.profile, statut, representants, geres, ctx.representant))
+
+    @router.post(
+        "/activation",
+        response_model=None,
+        responses=responses(ProfileRead, *_BASE, DmpFerme, ActivationRefusee, CycleDeVieRefuse),
+    )
+    async def activate(
+        tenant: TenantDep, actor: ActorDep, body: ActivationCreate, profil: ProfilQuery = None
+    ) -> Response:
+        """Activate Mon espace santé with the code of the invitation (creates it before the six weeks)."""
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            service.activate(conn, context(tenant, actor, profil, conn), body.code, now)
+        return await get_profile(tenant, actor, profil)
+
+    @router.post(
+        "/opposition", response_model=None, responses=responses(ProfileRead, *_BASE, CycleDeVieRefuse)
+    )
+    async def oppose(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> Response:
+        """Object to the creation of Mon espace santé (within six weeks of the invitation)."""
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            service.oppose(conn, context(tenant, actor, profil, conn), now)
+        return await get_profile(tenant, actor, profil)
+
+    @router.post("/cloture", response_model=None, responses=responses(ProfileRead, *_BASE, CycleDeVieRefuse))
+    async def close(
+        tenant: TenantDep, actor: ActorDep, body: ClotureCreate, profil: ProfilQuery = None
+    ) -> Response:
+        """Close the profile: its data are archived ten years, then deleted."""
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            service.close(conn, context(tenant, actor, profil, conn), body.motif, now)
+        return await get_profile(tenant, actor, profil)
+
+    @router.post(
+        "/reouverture", response_model=None, responses=responses(ProfileRead, *_BASE, CycleDeVieRefuse)
+    )
+    async def reopen(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> Response:
+        """Reopen a closed profile: the archive comes back within ten years, else a new empty one."""
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            service.reopen(conn, context(tenant, actor, profil, conn), now)
+        return await get_profile(tenant, actor, profil)
+
+    @router.get("/documents", response_model=None, responses=responses(PatientSearchRead, *_ACTIVE))
+    async def list_my_documents(
+        tenant: TenantDep,
+        actor: ActorDep,
+        profil: ProfilQuery = None,
+        type_code: TypeCodeQuery = None,
+        date_acte_min: DateMinQuery = None,
+        date_acte_max: DateMaxQuery = None,
+        auteur: AuteurQuery = None,
+        statut: StatutQuery = "current",
+    ) -> Response:
+        """The profile's documents the patient sees (not INVISIBLE_PATIENT; for a representative, not
+        INVISIBLE_REPRESENTANTS_LEGAUX either)."""
+        wanted = filtre(type_code, date_acte_min, date_acte_max, auteur, statut)
+        now = ms(tenant.clock.now())
+        with tenant.reading() as conn:
+            ctx = context(tenant, actor, profil, conn)
+            found = service.patient_documents(conn, ctx, wanted, now)
+        return json_response(
+            {"ins": ctx.profile.ins, "total": len(found), "documents": [rendering.document(d) for d in found]}
+        )
+
+    @router.post(
+        "/documents",
+        status_code=201,
+        response_model=None,
+        responses=responses(DocumentRead, *_ACTIVE, TypeRefuse, FormatRefuse, DocumentTropGros, status=201),
+    )
+    async def add_my_document(
+        tenant: TenantDep, actor: ActorDep, body: PatientDocumentCreate, profil: ProfilQuery = None
+    ) -> Response:
+        """Add a document of one's own (DOCPAT01-09, EXPPAT_1-3; directives anticipées by an adult)."""
+        contenu = service.check_contenu(body.format, body.contenu, settings.max_document_bytes)
+        new = service.NewDocument(
+            type_code=body.type_code,
+            titre=body.titre,
+            date_acte=ms(body.date_acte),
+            contenu=contenu,
+            masque_ps=body.masque_ps,
+            invisible_patient=False,
+            invisible_representants=body.invisible_representants_legaux,
+        )
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            doc = service.patient_deposit(conn, context(tenant, actor, profil, conn), new, now)
+        return json_response(rendering.document(doc), 201)
+
+    @router.get(
+        "/documents/{document_id}",
+        response_model=None,
+        responses=responses(DocumentContentRead, *_ACTIVE, DocumentInconnu),
+    )
+    async def read_my_document(
+        tenant: TenantDep, actor: ActorDep, document_id: DocumentPath, profil: ProfilQuery = None
+    ) -> Response:
+        """One of the profile's documents, with its content."""
+        now = ms(tenant.clock.now())
+        with tenant.reading() as conn:
+            doc = service.patient_document(conn, context(tenant, actor, profil, conn), document_id, now)
+            contenu = repository.get_contenu(conn, doc.id) or b""
+        return json_response(rendering.document_with_content(doc, contenu))
+
+    @router.patch(
+        "/documents/{document_id}",
+        response_model=None,
+        responses=responses(DocumentRead, *_ACTIVE, DocumentInconnu),
+    )
+    async def change_my_document(
+        tenant: TenantDep,
+        actor: ActorDep,
+        document_id: DocumentPath,
+        body: PatientDocumentUpdate,
+        profil: ProfilQuery = None,
+    ) -> Response:
+        """Hide a document from professionals or show it again (MASQUE_PS); archive it."""
+        change = service.Changement(archived=body.archive, masque_ps=body.masque_ps)
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            doc = service.patient_change(conn, context(tenant, actor, profil, conn), document_id, change, now)
+        return json_response(rendering.document(doc))
+
+    @router.delete(
+        "/documents/{document_id}",
+        status_code=204,
+        response_model=None,
+        responses=responses(None, *_ACTIVE, DocumentInconnu),
+    )
+    async def delete_my_document(
+        tenant: TenantDep, actor: ActorDep, document_id: DocumentPath, profil: ProfilQuery = None
+    ) -> Response:
+        """Delete a document from the profile."""
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            service.patient_delete(conn, context(tenant, actor, profil, conn), document_id, now)
+        return Response(status_code=204)
+
+    @router.get("/historique", response_model=None, responses=responses(list[TraceRead], *_ACTIVE))
+    async def access_history(
+        tenant: TenantDep,
+        actor: ActorDep,
+        profil: ProfilQuery = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> Response:
+        """The access history: consultations, deposits, changes, emergency accesses, newest first."""
+        now = ms(tenant.clock.now())
+        with tenant.reading() as conn:
+            ctx = context(tenant, actor, profil, conn)
+            service.require_activated(lifecycle.statut(ctx.profile.dates, now))
+            rows = repository.list_traces(conn, ctx.profile.ins, limit)
+        return json_response([rendering.trace(r) for r in rows])
+
+    @router.get("/notifications", response_model=None, responses=responses(list[NotificationRead], *_BASE))
+    async def notifications(
+        tenant: TenantDep,
+        actor: ActorDep,
+        profil: ProfilQuery = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> Response:
+        """Notifications: each professional's first access, every emergency access, new documents."""
+        with tenant.reading() as conn:
+            ctx = context(tenant, actor, profil, conn)
+            items = repository.list_notifications(conn, ctx.profile.ins, limit)
+        return json_response([rendering.notification(n) for n in items])
+
+    @router.get(
+        "/professionnels", response_model=None, responses=responses(list[ProfessionnelRead], *_ACTIVE)
+    )
+    async def professionals(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> Response:
+        """The professionals who accessed the profile, were authorised or blocked."""
+        with tenant.reading() as conn:
+            ctx = context(tenant, actor, profil, conn)
+            items = repository.list_liens(conn, ctx.profile.ins)
+        return json_response([rendering.lien(i) for i in items])
+
+    @router.put(
+        "/professionnels/{idnat}",
+        response_model=None,
+        responses=responses(list[ProfessionnelRead], *_ACTIVE, ProfessionnelInconnu),
+    )
+    async def set_professional(
+        tenant: TenantDep,
+        actor: ActorDep,
+        idnat: IdNatPath,
+        body: ProfessionnelUpdate,
+        profil: ProfilQuery = None,
+    ) -> Response:
+        """Authorise or block a professional (a blocked professional is refused in every mode)."""
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            ctx = context(tenant, actor, profil, conn)
+            service.set_professional(conn, ctx, idnat, body.statut, now)
+            items = repository.list_liens(conn, ctx.profile.ins)
+        return json_response([rendering.lien(i) for i in items])
+
+    @router.delete(
+        "/professionnels/{idnat}",
+        status_code=204,
+        response_model=None,
+        responses=responses(None, *_ACTIVE, ProfessionnelInconnu),
+    )
+    async def forget_professional(
+        tenant: TenantDep, actor: ActorDep, idnat: IdNatPath, profil: ProfilQuery = None
+    ) -> Response:
+        """Withdraw an authorisation or lift a block."""
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            service.forget_professional(conn, context(tenant, actor, profil, conn), idnat, now)
+        return Response(status_code=204)
+
+    @router.put("/parametres-urgence", response_model=None, responses=responses(ProfileRead, *_ACTIVE))
+    async def set_emergency_settings(
+        tenant: TenantDep, actor: ActorDep, body: ReglagesUpdate, profil: ProfilQuery = None
+    ) -> Response:
+        """Emergency settings: centre-15 access, bris de glace, masked documents in an emergency."""
+        now = ms(tenant.clock.now())
+        reglages = Reglages(body.centre_15, body.bris_de_glace, body.masques_en_urgence)
+        with tenant.unit_of_work() as conn:
+            service.set_reglages(conn, context(tenant, actor, profil, conn), reglages, now)
+        return await get_profile(tenant, actor, profil)
+
+    @router.put(
+        "/medecin-traitant",
+        response_model=None,
+        responses=responses(ProfileRead, *_ACTIVE, ProfessionnelInconnu),
+    )
+    async def set_medecin_traitant(
+        tenant: TenantDep, actor: ActorDep, body: MedecinTraitantUpdate, profil: ProfilQuery = None
+    ) -> Response:
+        """Declare (or clear) the médecin traitant DMP, who sees the documents masked to professionals."""
+        now = ms(tenant.clock.now())
+        with tenant.unit_of_work() as conn:
+            service.set_medecin_traitant(conn, context(tenant, actor, profil, conn), body.idnat, now)
+        return await get_profile(tenant, actor, profil)
+
+    return router

@@ -1,0 +1,527 @@
+"""Every query of the DMP (SQLAlchemy Core on the caller's connection); nothing else builds SQL.
+
+The hot paths (a professional's search, a deposit) run statements compiled once per dialect on the
+request's DBAPI connection (``_Prepared``): measured here, SQLAlchemy's execution and result layers cost
+four times the query itself, and the perf anchors show the ORM costs more still.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ClauseElement
+
+from services.dmp.access import Reglages
+from services.dmp.lifecycle import Dates
+from services.dmp.models import (
+    DmpDocument,
+    DmpDocumentContenu,
+    DmpMatrice,
+    DmpNotification,
+    DmpProfessionnel,
+    DmpProfile,
+    DmpRepresentant,
+    DmpTrace,
+)
+from services.dmp.records import Document, LienRecord, Notification, Profile, Trace
+from shared.db import Base
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+_profile = _table(DmpProfile)
+_representant = _table(DmpRepresentant)
+_lien = _table(DmpProfessionnel)
+_document = _table(DmpDocument)
+_contenu = _table(DmpDocumentContenu)
+_trace = _table(DmpTrace)
+_notification = _table(DmpNotification)
+_matrice = _table(DmpMatrice)
+
+_TABLES = {
+    "profile": _profile,
+    "representant": _representant,
+    "lien": _lien,
+    "document": _document,
+    "contenu": _contenu,
+    "trace": _trace,
+    "notification": _notification,
+}
+
+
+class _Prepared:
+    """A statement compiled once per dialect, run on the request's DBAPI connection (same transaction)
+    without SQLAlchemy's result machinery: rows come back as plain tuples."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def _cursor(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        entry = self._compiled.get(conn.dialect.name)
+        if entry is None:
+            compiled = self.statement.compile(dialect=conn.dialect)
+            order = getattr(compiled, "positiontup", None)
+            entry = (compiled.string, tuple(order) if order else None)
+            self._compiled[conn.dialect.name] = entry
+        sql, order = entry
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(sql, dict(params) if order is None else tuple(params[name] for name in order))
+        return cursor
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        cursor = self._cursor(conn, params)
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        cursor = self._cursor(conn, params)
+        try:
+            row = cursor.fetchone()
+            return None if row is None else tuple(row)
+        finally:
+            cursor.close()
+
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Execute a write; the number of rows it changed."""
+        cursor = self._cursor(conn, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+
+# --- seeding and bulk loading ----------
+
+
+def insert_many(conn: Connection, table: str, rows: Sequence[dict[str, Any]], batch: int = 5000) -> None:
+    target = _TABLES[table]
+    for start in range(0, len(rows), batch):
+        conn.execute(insert(target), list(rows[start : start + batch]))
+
+
+# --- profiles ----------
+
+_PROFILE_COLUMNS = (
+    _profile.c.ins,
+    _profile.c.oid,
+    _profile.c.nom_naissance,
+    _profile.c.prenoms,
+    _profile.c.sexe,
+    _profile.c.date_naissance,
+    _profile.c.lieu_naissance,
+    _profile.c.email,
+    _profile.c.activation_code,
+    _profile.c.invited_at,
+    _profile.c.opposed_at,
+    _profile.c.created_at,
+    _profile.c.activated_at,
+    _profile.c.closed_at,
+    _profile.c.closure_motif,
+    _profile.c.data_since,
+    _profile.c.medecin_traitant,
+    _profile.c.centre_15,
+    _profile.c.bris_de_glace,
+    _profile.c.masques_en_urgence,
+)
+_N_PROFILE = len(_PROFILE_COLUMNS)
+
+
+def _profile_of(row: Sequence[Any]) -> Profile:
+    return Profile(
+        ins=row[0],
+        oid=row[1],
+        nom_naissance=row[2],
+        prenoms=tuple(row[3].split(",")),
+        sexe=row[4],
+        date_naissance=row[5],
+        lieu_naissance=row[6],
+        email=row[7],
+        activation_code=row[8],
+        dates=Dates(
+            invited_at=row[9], opposed_at=row[10], created_at=row[11], activated_at=row[12], closed_at=row[13]
+        ),
+        closure_motif=row[14],
+        data_since=row[15],
+        medecin_traitant=row[16],
+        reglages=Reglages(
+            centre_15=bool(row[17]), bris_de_glace=bool(row[18]), masques_en_urgence=bool(row[19])
+        ),
+    )
+
+
+_GET_PROFILE = _Prepared(select(*_PROFILE_COLUMNS).where(_profile.c.ins == bindparam("ins")))
+_GET_PROFILE_AND_LIEN = _Prepared(
+    select(*_PROFILE_COLUMNS, _lien.c.statut, _lien.c.first_access_at)
+    .select_from(
+        _profile.outerjoin(_lien, and_(_lien.c.ins == _profile.c.ins, _lien.c.idnat == bindparam("idnat")))
+    )
+    .where(_profile.c.ins == bindparam("ins"))
+)
+
+
+def get_profile(conn: Connection, ins: str) -> Profile | None:
+    row = _GET_PROFILE.first(conn, {"ins": ins})
+    return None if row is None else _profile_of(row)
+
+
+def get_profile_and_lien(conn: Connection, ins: str, idnat: str) -> tuple[Profile, str | None, bool] | None:
+    """The profile, the professional's recorded status (autorise / bloque / None) and whether they
+    accessed it before (one statement)."""
+    row = _GET_PROFILE_AND_LIEN.first(conn, {"ins": ins, "idnat": idnat})
+    if row is None:
+        return None
+    return _profile_of(row), row[_N_PROFILE], row[_N_PROFILE + 1] is not None
+
+
+def update_profile(conn: Connection, ins: str, **values: Any) -> None:
+    conn.execute(update(_profile).where(_profile.c.ins == ins).values(**values))
+
+
+def representants(conn: Connection, ins: str) -> tuple[str, ...]:
+    rows = conn.execute(
+        select(_representant.c.representant_ins)
+        .where(_representant.c.ins == ins)
+        .order_by(_representant.c.representant_ins)
+    ).all()
+    return tuple(r[0] for r in rows)
+
+
+def represented_by(conn: Connection, representant_ins: str) -> tuple[str, ...]:
+    rows = conn.execute(
+        select(_representant.c.ins)
+        .where(_representant.c.representant_ins == representant_ins)
+        .order_by(_representant.c.ins)
+    ).all()
+    return tuple(r[0] for r in rows)
+
+
+# --- professionals recorded by a profile ----------
+
+
+def _upsert(
+    conn: Connection, table: Table, values: dict[str, Any], keys: Sequence[str], update_cols: Sequence[str]
+) -> bool:
+    """INSERT ... ON CONFLICT (SQLite and PostgreSQL); True when a row was written (RETURNING tells:
+    the drivers' rowcount is not reliable for it)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    base = dialect.insert(table).values(**values)
+    if update_cols:
+        stmt = base.on_conflict_do_update(
+            index_elements=list(keys), set_={c: base.excluded[c] for c in update_cols}
+        )
+    else:
+        stmt = base.on_conflict_do_nothing(index_elements=list(keys))
+    return conn.execute(stmt.returning(table.c[keys[0]])).first() is not None
+
+
+_MARK_FIRST = _Prepared(
+    update(_lien)
+    .where(
+        _lien.c.ins == bindparam("ins"),
+        _lien.c.idnat == bindparam("idnat"),
+        _lien.c.first_access_at.is_(None),
+    )
+    .values(first_access_at=bindparam("now"))
+)
+
+
+def record_first_access(
+    conn: Connection, ins: str, idnat: str, nom: str, profession: str | None, now: int, *, presume: bool
+) -> bool:
+    """Record the professional's first access; True when this was it (exactly once, even under a race).
+
+    ``presume``: a normal-mode access also records the presumed consent (statut ``autorise``)."""
+    if _MARK_FIRST.run(conn, {"ins": ins, "idnat": idnat, "now": now}) == 1:
+        return True
+    values = {
+        "ins": ins,
+        "idnat": idnat,
+        "statut": "autorise" if presume else "aucun",
+        "source": "presume" if presume else "urgence",
+        "nom": nom,
+        "profession": profession,
+        "first_access_at": now,
+        "updated_at": now,
+    }
+    return _upsert(conn, _lien, values, ("ins", "idnat"), ())
+
+
+def set_lien(
+    conn: Connection, ins: str, idnat: str, statut: str, nom: str, profession: str | None, now: int
+) -> None:
+    """The patient authorises or blocks a professional."""
+    values = {
+        "ins": ins,
+        "idnat": idnat,
+        "statut": statut,
+        "source": "patient",
+        "nom": nom,
+        "profession": profession,
+        "first_access_at": None,
+        "updated_at": now,
+    }
+    _upsert(conn, _lien, values, ("ins", "idnat"), ("statut", "source", "updated_at"))
+
+
+def delete_lien(conn: Connection, ins: str, idnat: str) -> bool:
+    """Forget the patient's decision about a professional (the first access stays recorded)."""
+    result = conn.execute(
+        update(_lien)
+        .where(_lien.c.ins == ins, _lien.c.idnat == idnat, _lien.c.statut != "aucun")
+        .values(statut="aucun", source="patient")
+    )
+    return bool(result.rowcount)
+
+
+def list_liens(conn: Connection, ins: str) -> list[LienRecord]:
+    rows = conn.execute(
+        select(_lien).where(_lien.c.ins == ins).order_by(_lien.c.updated_at, _lien.c.idnat)
+    ).all()
+    return [
+        LienRecord(r.idnat, r.statut, r.source, r.nom, r.profession, r.first_access_at, r.updated_at)
+        for r in rows
+    ]
+
+
+# --- documents ----------
+
+_DOCUMENT_FIELDS = Document._fields
+_DOCUMENT_COLUMNS = tuple(_document.c[name] for name in _DOCUMENT_FIELDS)
+
+
+def _document_of(row: Sequence[Any]) -> Document:
+    return Document._make(row)
+
+
+_LIST_DOCUMENTS = _Prepared(
+    select(*_DOCUMENT_COLUMNS)
+    .where(
+        _document.c.ins == bindparam("ins"),
+        _document.c.status != literal_column("'deleted'"),
+        _document.c.deposited_at >= bindparam("since"),
+    )
+    .order_by(_document.c.date_acte.desc(), _document.c.id)
+)
+_GET_DOCUMENT = _Prepared(select(*_DOCUMENT_COLUMNS).where(_document.c.id == bindparam("id")))
+_INSERT_DOCUMENT = _Prepared(insert(_document).values({c.name: bindparam(c.name) for c in _DOCUMENT_COLUMNS}))
+_INSERT_CONTENU = _Prepared(
+    insert(_contenu).values(document_id=bindparam("document_id"), contenu=bindparam("contenu"))
+)
+_GET_CONTENU = _Prepared(select(_contenu.c.contenu).where(_contenu.c.document_id == bindparam("id")))
+
+
+def list_documents(conn: Connection, ins: str, since: int | None) -> list[Document]:
+    """Every document of the DMP not deleted (current, superseded, archived), newest act first."""
+    rows = _LIST_DOCUMENTS.rows(conn, {"ins": ins, "since": since or 0})
+    return [_document_of(r) for r in rows]
+
+
+def get_document(conn: Connection, document_id: str) -> Document | None:
+    row = _GET_DOCUMENT.first(conn, {"id": document_id})
+    return None if row is None else _document_of(row)
+
+
+def get_contenu(conn: Connection, document_id: str) -> bytes | None:
+    row = _GET_CONTENU.first(conn, {"id": document_id})
+    return None if row is None else bytes(row[0])
+
+
+def insert_document(conn: Connection, document: Document, contenu: bytes) -> None:
+    params = {name: getattr(document, name) for name in _DOCUMENT_FIELDS}
+    _INSERT_DOCUMENT.run(conn, params)
+    _INSERT_CONTENU.run(conn, {"document_id": document.id, "contenu": contenu})
+
+
+def supersede(conn: Connection, document_id: str) -> bool:
+    """Mark the current version superseded; False when it no longer was current (another request won)."""
+    result = conn.execute(
+        update(_document)
+        .where(_document.c.id == document_id, _document.c.status == "current")
+        .values(status="superseded")
+    )
+    return result.rowcount == 1
+
+
+def update_document(conn: Connection, document_id: str, **values: Any) -> None:
+    conn.execute(update(_document).where(_document.c.id == document_id).values(**values))
+
+
+def delete_document(conn: Connection, document_id: str) -> bool:
+    """Delete a document: its metadata stays as a tombstone (traces refer to it), its content goes."""
+    result = conn.execute(
+        update(_document)
+        .where(_document.c.id == document_id, _document.c.status != "deleted")
+        .values(status="deleted")
+    )
+    conn.execute(delete(_contenu).where(_contenu.c.document_id == document_id))
+    return result.rowcount == 1
+
+
+def purge_before(conn: Connection, ins: str, before: int) -> None:
+    """Delete the documents of an expired archive (deposited before ``before``)."""
+    ids = select(_document.c.id).where(_document.c.ins == ins, _document.c.deposited_at < before)
+    conn.execute(delete(_contenu).where(_contenu.c.document_id.in_(ids)))
+    conn.execute(
+        update(_document)
+        .where(_document.c.ins == ins, _document.c.deposited_at < before)
+        .values(status="deleted")
+    )
+
+
+# --- traces and notifications ----------
+
+_INSERT_TRACE = _Prepared(
+    insert(_trace).values(
+        {
+            name: bindparam(name)
+            for name in (
+                "ins",
+                "at",
+                "action",
+                "acteur_kind",
+                "acteur_id",
+                "acteur_nom",
+                "profession",
+                "mode",
+                "justification",
+                "document_id",
+                "detail",
+            )
+        }
+    )
+)
+_INSERT_NOTIFICATION = _Prepared(
+    insert(_notification).values(
+        {
+            name: bindparam(name)
+            for name in (
+                "ins",
+                "at",
+                "kind",
+                "acteur_id",
+                "acteur_nom",
+                "mode",
+                "justification",
+                "document_id",
+                "email",
+            )
+        }
+    )
+)
+
+
+def insert_trace(conn: Connection, ins: str, trace: Trace) -> None:
+    _INSERT_TRACE.run(
+        conn,
+        {
+            "ins": ins,
+            "at": trace.at,
+            "action": trace.action,
+            "acteur_kind": trace.acteur.kind,
+            "acteur_id": trace.acteur.id,
+            "acteur_nom": trace.acteur.nom,
+            "profession": trace.acteur.profession,
+            "mode": trace.mode,
+            "justification": trace.justification,
+            "document_id": trace.document_id,
+            "detail": trace.detail,
+        },
+    )
+
+
+def list_traces(conn: Connection, ins: str, limit: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(_trace)
+        .where(_trace.c.ins == ins)
+        .order_by(_trace.c.at.desc(), _trace.c.id.desc())
+        .limit(limit)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def insert_notification(
+    conn: Connection,
+    ins: str,
+    *,
+    at: int,
+    kind: str,
+    acteur_id: str,
+    acteur_nom: str,
+    email: str,
+    mode: str | None = None,
+    justification: str | None = None,
+    document_id: str | None = None,
+) -> None:
+    _INSERT_NOTIFICATION.run(
+        conn,
+        {
+            "ins": ins,
+            "at": at,
+            "kind": kind,
+            "acteur_id": acteur_id,
+            "acteur_nom": acteur_nom,
+            "mode": mode,
+            "justification": justification,
+            "document_id": document_id,
+            "email": email,
+        },
+    )
+
+
+def list_notifications(conn: Connection, ins: str, limit: int) -> list[Notification]:
+    rows = conn.execute(
+        select(_notification)
+        .where(_notification.c.ins == ins)
+        .order_by(_notification.c.at.desc(), _notification.c.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        Notification(
+            r.id,
+            r.at,
+            r.kind,
+            r.acteur_id,
+            r.acteur_nom,
+            r.mode,
+            r.justification,
+            r.document_id,
+            r.email,
+            r.sent_at,
+        )
+        for r in rows
+    ]
+
+
+# --- the tenant's matrix ----------
+
+
+def get_matrice(conn: Connection) -> str | None:
+    row = conn.execute(select(_matrice.c.document).where(_matrice.c.id == 1)).first()
+    return None if row is None else str(row[0])
+
+
+def put_matrice(conn: Connection, document: str, now: int) -> None:
+    conn.execute(delete(_matrice))
+    conn.execute(insert(_matrice).values(id=1, document=document, uploaded_at=now))
+
+
+def delete_matrice(conn: Connection) -> None:
+    conn.execute(delete(_matrice))

@@ -1,0 +1,134 @@
+"""Every query of INSi (SQLAlchemy Core on the caller's connection); nothing else builds SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, delete, insert, select
+
+from services.insi.models import InsiHistory, InsiIdentity, InsiLogiciel
+from services.insi.records import HistoryEntry, Identity
+from shared.db import Base
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+_identity = _table(InsiIdentity)
+_history = _table(InsiHistory)
+_logiciel = _table(InsiLogiciel)
+
+_TABLES = {"identity": _identity, "history": _history, "logiciel": _logiciel}
+
+
+def insert_many(conn: Connection, table: str, rows: Sequence[dict[str, Any]], batch: int = 5000) -> None:
+    """Seeding: insert ``rows`` into ``insi_<table>`` in batches."""
+    target = _TABLES[table]
+    for start in range(0, len(rows), batch):
+        conn.execute(insert(target), list(rows[start : start + batch]))
+
+
+# --- the register ------------------------------------------------------------------------------------
+
+_IDENTITY_COLUMNS = (
+    _identity.c.id,
+    _identity.c.matricule,
+    _identity.c.kind,
+    _identity.c.oid,
+    _identity.c.nom_naissance,
+    _identity.c.prenoms,
+    _identity.c.sexe,
+    _identity.c.date_naissance,
+    _identity.c.lieu_naissance,
+    _identity.c.nom_cle,
+    _identity.c.prenom_cle,
+    _identity.c.prenoms_cle,
+    _identity.c.matricule_od,
+    _identity.c.rang_naissance,
+    _identity.c.comportement,
+)
+
+
+def load_register(conn: Connection) -> list[Identity]:
+    """Every identity with its history, for the in-memory register (one pass over each table)."""
+    history: dict[str, list[HistoryEntry]] = {}
+    rows = conn.execute(select(_history).order_by(_history.c.identity_id, _history.c.position))
+    for row in rows:
+        history.setdefault(row.identity_id, []).append(
+            HistoryEntry(row.matricule[:13], row.matricule[13:], row.oid, row.date_deb, row.date_fin)
+        )
+    make = Identity._make
+    none: tuple[HistoryEntry, ...] = ()
+    return [
+        make(
+            (
+                id_,
+                matricule[:13],
+                matricule[13:],
+                kind,
+                oid,
+                nom,
+                tuple(prenoms.split(" ")),
+                sexe,
+                date_naissance,
+                lieu,
+                nom_cle,
+                prenom_cle,
+                prenoms_cle,
+                matricule_od,
+                rang,
+                comportement,
+                tuple(history[id_]) if id_ in history else none,
+            )
+        )
+        for (
+            id_,
+            matricule,
+            kind,
+            oid,
+            nom,
+            prenoms,
+            sexe,
+            date_naissance,
+            lieu,
+            nom_cle,
+            prenom_cle,
+            prenoms_cle,
+            matricule_od,
+            rang,
+            comportement,
+        ) in conn.execute(select(*_IDENTITY_COLUMNS))
+    ]
+
+
+# --- software authorisation numbers ------------------------------------------------------------------
+
+
+def list_logiciels(conn: Connection) -> list[tuple[str, str, str]]:
+    """(idam, nom, origine) of every known number, documented ones first."""
+    rows = conn.execute(
+        select(_logiciel.c.idam, _logiciel.c.nom, _logiciel.c.origine).order_by(
+            _logiciel.c.origine, _logiciel.c.idam
+        )
+    )
+    return [(idam, nom, origine) for idam, nom, origine in rows]
+
+
+def get_logiciel(conn: Connection, idam: str) -> tuple[str, str, str] | None:
+    row = conn.execute(
+        select(_logiciel.c.idam, _logiciel.c.nom, _logiciel.c.origine).where(_logiciel.c.idam == idam)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def put_logiciel(conn: Connection, idam: str, nom: str) -> None:
+    """Register ``idam`` in the tenant (replacing the name of a number registered before)."""
+    conn.execute(delete(_logiciel).where(_logiciel.c.idam == idam, _logiciel.c.origine == "tenant"))
+    conn.execute(insert(_logiciel).values(idam=idam, nom=nom, origine="tenant"))
+
+
+def delete_logiciel(conn: Connection, idam: str) -> bool:
+    result = conn.execute(delete(_logiciel).where(_logiciel.c.idam == idam, _logiciel.c.origine == "tenant"))
+    return result.rowcount == 1

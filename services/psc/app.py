@@ -1,0 +1,36 @@
+"""The psc app: ProSanté Connect (professionals) at its root, Mon espace santé (patients) under /patients."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.psc.keys import key_ring
+from services.psc.router import build_router
+from shared.app import create_service_app
+from shared.runtime import Runtime
+
+DESCRIPTION = """\
+OpenID Connect provider of the sandbox, in the Keycloak layout ProSanté Connect uses
+(`/protocol/openid-connect/auth`, `token`, `userinfo`, `token/introspect`, `certs`, `logout`).
+
+* **Professionals** (CPS, e-CPS, CPE): discovery at `/.well-known/openid-configuration` (alias
+  `/.well-known/wallet-openid-configuration`); the login page lists the test professionals.
+* **Patients** (Mon espace santé): the same endpoints under `/patients`; subject = INS.
+* **CI**: `client_credentials` with `login_hint` = RPPS or IdNat (INS for patients) and `card_mode`.
+  Documented client: `esante-ci` / `esante-ci` (every grant, any `http://localhost:*` redirect URI).
+"""
+
+
+def on_startup(runtime: Runtime) -> None:
+    """Make (first start) or load the signing keys, once per process."""
+    key_ring(runtime.settings.data_dir, runtime.settings.signing_alg)
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    return create_service_app(
+        name="psc",
+        title="ProSanté Connect (sandbox)",
+        description=DESCRIPTION,
+        runtime=runtime,
+        routers=[build_router(runtime, "professional"), build_router(runtime, "patient")],
+    )

@@ -1,0 +1,3 @@
+from services.sandbox.cli import main
+
+main()

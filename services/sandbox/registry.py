@@ -1,0 +1,39 @@
+"""The services this sandbox runs, in start order. Adding a service is adding its spec here."""
+
+from __future__ import annotations
+
+from shared.service import ServiceSpec
+
+
+def all_services() -> list[ServiceSpec]:
+    """Every service's spec; imported lazily so that `esante --help` stays fast."""
+    from services.adri import SERVICE as ADRI
+    from services.dmp import SERVICE as DMP
+    from services.insi import SERVICE as INSI
+    from services.psc import SERVICE as PSC
+    from services.sandbox import SERVICE as SANDBOX
+
+    return [PSC, INSI, ADRI, DMP, SANDBOX]
+
+
+def service_names() -> list[str]:
+    return [spec.name for spec in all_services()]
+
+
+def get_service(name: str) -> ServiceSpec:
+    for spec in all_services():
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+COMPOSE_PORTS: dict[str, int] = {
+    "psc": 8001,
+    "insi": 8002,
+    "adri": 8003,
+    "dmp": 8004,
+    "eprescription": 8005,
+    "mssante": 8006,
+    "sandbox": 8007,
+}
+"""The port each service listens on in docker-compose (one container per service)."""

@@ -1,0 +1,121 @@
+"""The app factory: every service's FastAPI app has the same health routes, errors and operation ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from shared.dependencies import get_actor, get_tenant
+from shared.errors import ErrorBody, install_error_handlers
+from shared.runtime import Runtime
+from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER
+
+VERSION = "0.1.0"
+
+NO_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
+"""FastAPI's built-in OpenTelemetry hooks are off: the sandbox exports no telemetry, and asking on
+every request whether a provider is configured costs a noticeable share of a small route."""
+
+
+class HealthRead(BaseModel):
+    status: str
+    service: str
+
+
+def _health_router(service: str, runtime: Runtime) -> APIRouter:
+    router = APIRouter(prefix="/health", tags=["health"])
+
+    @router.get("/live", response_model=HealthRead)
+    async def live() -> HealthRead:
+        """The process answers."""
+        return HealthRead(status="live", service=service)
+
+    @router.get("/ready", response_model=HealthRead, responses={503: {"model": ErrorBody}})
+    async def ready() -> HealthRead:
+        """Ready once the template is migrated and seeded and the default tenant exists."""
+        runtime.check_ready()
+        return HealthRead(status="ready", service=service)
+
+    return router
+
+
+def create_service_app(
+    *,
+    name: str,
+    title: str,
+    description: str,
+    runtime: Runtime,
+    routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    """A service's app: health routes, the one error shape, operation ids ``<service>-<endpoint>``."""
+
+    def operation_id(route: APIRoute) -> str:
+        return f"{name}-{route.name}"
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=VERSION,
+        generate_unique_id_function=operation_id,
+        telemetry=NO_TELEMETRY,
+    )
+    app.state.runtime = runtime
+    app.state.service_name = name
+    install_error_handlers(app)
+    app.include_router(_health_router(name, runtime))
+    for router in routers:
+        app.include_router(router)
+    app.openapi = _openapi_with_security(app)  # type: ignore[method-assign]
+    return app
+
+
+BEARER_SCHEME = "psc-bearer"
+_TENANT_PARAMETER = {
+    "name": TENANT_HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Tenant: an isolated copy of the seeded world, created on first use",
+    "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$", "default": DEFAULT_TENANT},
+}
+
+
+def _uses(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return dependant.call is call or any(_uses(sub, call) for sub in dependant.dependencies)
+
+
+def _openapi_with_security(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """Document the tenant header and the bearer scheme on the routes whose dependencies read them."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for route in app.routes:
+            if not isinstance(route, APIRoute) or not route.include_in_schema:
+                continue
+            secured = _uses(route.dependant, get_actor)
+            if not (secured or _uses(route.dependant, get_tenant)):
+                continue
+            for method in route.methods or ():
+                operation = schema["paths"][route.path_format][method.lower()]
+                operation.setdefault("parameters", []).append(_TENANT_PARAMETER)
+                if secured:
+                    operation["security"] = [{BEARER_SCHEME: []}]
+        schema.setdefault("components", {}).setdefault("securitySchemes", {})[BEARER_SCHEME] = {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "An access token from psc (ProSanté Connect sandbox or the patient issuer)",
+        }
+        app.openapi_schema = schema
+        return schema
+
+    return openapi

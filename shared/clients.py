@@ -1,0 +1,73 @@
+"""HTTP clients between services, forwarding the tenant header.
+
+In the all-in-one process a service reaches another through httpx's ASGI transport (no socket); when
+services run apart (docker-compose) it uses the base URL from ``ESANTE_SERVICE_URLS``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp
+
+from shared.errors import SandboxError
+from shared.tenancy import TENANT_HEADER
+
+
+class UpstreamError(SandboxError):
+    status = 502
+    code = "upstream-unavailable"
+
+
+class ServiceClients:
+    """One ``httpx.AsyncClient`` per remote service, built on first use."""
+
+    def __init__(self, service_urls: dict[str, str]) -> None:
+        self._urls = dict(service_urls)
+        self._apps: dict[str, ASGIApp] = {}
+        self._clients: dict[str, httpx.AsyncClient] = {}
+
+    def register_local(self, service: str, app: ASGIApp) -> None:
+        """Route calls to ``service`` to an app of this process (unless a URL was configured)."""
+        self._apps[service] = app
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        client = self._clients.get(service)
+        if client is not None:
+            return client
+        if service in self._urls:
+            client = httpx.AsyncClient(base_url=self._urls[service].rstrip("/"), timeout=10.0)
+        elif service in self._apps:
+            transport = httpx.ASGITransport(app=self._apps[service])
+            client = httpx.AsyncClient(
+                transport=transport, base_url=f"http://{service}.internal", timeout=10.0
+            )
+        else:
+            raise UpstreamError(f"service {service!r} is neither in this process nor given a URL")
+        self._clients[service] = client
+        return client
+
+    async def request(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        tenant: str,
+        token: str | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Call ``service`` for ``tenant``; the caller's bearer token is forwarded when given."""
+        headers = {TENANT_HEADER: tenant, **kwargs.pop("headers", {})}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            return await self.client(service).request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"{service} did not answer: {exc}", rule="upstream") from exc
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()

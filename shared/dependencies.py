@@ -1,0 +1,48 @@
+"""FastAPI dependencies every service uses: the runtime, the request's tenant, the caller.
+
+Each is one `async def` reading the request directly. A plain `def` dependency runs in FastAPI's
+thread pool, and every nested dependency or `Header()` parameter is solved again on each request:
+on this machine either costs more than a whole bare route. The tenant header and the bearer scheme
+are documented in the OpenAPI document by `shared.app` instead (see `document_security`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from shared.auth import Actor, bearer_token
+from shared.runtime import Runtime
+from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER
+from shared.tenants import Tenant
+
+_TENANT_HEADER = TENANT_HEADER.lower()
+
+
+async def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def request_tenant(request: Request) -> Tenant:
+    """The tenant named by ``X-Sandbox-Tenant`` (default ``default``), created on first use."""
+    runtime: Runtime = request.app.state.runtime
+    runtime.check_ready()
+    return runtime.tenants.get(request.headers.get(_TENANT_HEADER, DEFAULT_TENANT))
+
+
+async def get_tenant(request: Request) -> Tenant:
+    return request_tenant(request)
+
+
+async def get_actor(request: Request) -> Actor:
+    """The verified caller; 401 with a stable code when the token is missing or not valid."""
+    tenant = request_tenant(request)
+    runtime: Runtime = request.app.state.runtime
+    token = bearer_token(request.headers.get("authorization"))
+    return await runtime.verifier.verify(token, tenant.clock.now())
+
+
+TenantDep = Annotated[Tenant, Depends(get_tenant)]
+ActorDep = Annotated[Actor, Depends(get_actor)]

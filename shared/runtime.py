@@ -1,0 +1,50 @@
+"""The process-wide runtime every service app shares: settings, tenants, clients, token verifier."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from shared.auth import TokenVerifier
+from shared.clients import ServiceClients
+from shared.config import SandboxSettings
+from shared.db import Storage, make_storage
+from shared.errors import NotReady
+from shared.tenancy import DEFAULT_TENANT
+from shared.tenants import TenantRegistry
+
+JWKS_PATH = "/protocol/openid-connect/certs"
+
+
+class Runtime:
+    """Built once per process; in the all-in-one process every mounted service holds the same one."""
+
+    def __init__(self, settings: SandboxSettings, storage: Storage | None = None) -> None:
+        self.settings = settings
+        self.storage = storage or make_storage(settings.database_url, settings.data_dir)
+        # One process owns an SQLite data folder: the clock can be cached. Processes sharing
+        # PostgreSQL must see each other's clock changes at once: no cache.
+        self.tenants = TenantRegistry(
+            self.storage, clock_cache_seconds=0.0 if settings.uses_postgres else None
+        )
+        self.clients = ServiceClients(settings.service_urls)
+        self.verifier = TokenVerifier(
+            issuer=settings.issuer, patient_issuer=settings.patient_issuer, fetch_jwks=self._fetch_jwks
+        )
+        self.ready = threading.Event()
+        self.not_ready_reason = "the template is being migrated and seeded"
+
+    async def _fetch_jwks(self) -> dict[str, Any]:
+        response = await self.clients.request("psc", "GET", JWKS_PATH, tenant=DEFAULT_TENANT)
+        response.raise_for_status()
+        data: dict[str, Any] = response.json()
+        return data
+
+    def close(self) -> None:
+        """Dispose every database connection this runtime opened."""
+        self.tenants.forget_all()
+        self.storage.close()
+
+    def check_ready(self) -> None:
+        if not self.ready.is_set():
+            raise NotReady(f"not ready: {self.not_ready_reason}", rule="readiness")

@@ -1,0 +1,101 @@
+"""Tenants: isolated copies of the seeded world, created on first use, reset and dropped on demand."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+from shared.clock import TenantClock
+from shared.db import Storage, make_engine
+from shared.errors import NotFound
+from shared.tenancy import check_tenant_name
+
+
+class Tenant:
+    """One tenant's database and clock."""
+
+    def __init__(self, name: str, engine: Engine, clock: TenantClock) -> None:
+        self.name = name
+        self.engine = engine
+        self.clock = clock
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Connection]:
+        """A transaction: committed when the block ends normally, rolled back on any error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only (nothing is committed)."""
+        with self.engine.connect() as conn:
+            yield conn
+
+
+class UnknownTenant(NotFound):
+    code = "tenant-unknown"
+
+
+class TenantRegistry:
+    """Opens tenants' databases, creating each from the template the first time its name is used."""
+
+    def __init__(self, storage: Storage, *, clock_cache_seconds: float | None) -> None:
+        self.storage = storage
+        self._clock_cache_seconds = clock_cache_seconds
+        self._open: dict[str, Tenant] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> Tenant:
+        """The tenant ``name``, created from the template on first use (once, even under a race)."""
+        tenant = self._open.get(name)
+        if tenant is not None:
+            return tenant
+        check_tenant_name(name)
+        with self._lock:
+            tenant = self._open.get(name)
+            if tenant is None:
+                with self.storage.template_lock():
+                    if not self.storage.tenant_exists(name):
+                        self.storage.copy_template_to(name, replace=False)
+                tenant = self._open_tenant(name)
+        return tenant
+
+    def _open_tenant(self, name: str) -> Tenant:
+        engine = make_engine(self.storage.tenant_url(name))
+        tenant = Tenant(name, engine, TenantClock(engine, cache_seconds=self._clock_cache_seconds))
+        self._open[name] = tenant
+        return tenant
+
+    def _close(self, name: str) -> None:
+        tenant = self._open.pop(name, None)
+        if tenant is not None:
+            tenant.engine.dispose()
+
+    def reset(self, name: str) -> Tenant:
+        """Put ``name`` back to the seeded state (creating it when it did not exist)."""
+        check_tenant_name(name)
+        with self._lock:
+            self._close(name)
+            with self.storage.template_lock():
+                self.storage.copy_template_to(name, replace=True)
+            return self._open_tenant(name)
+
+    def delete(self, name: str) -> None:
+        check_tenant_name(name)
+        with self._lock:
+            self._close(name)
+            with self.storage.template_lock():
+                if not self.storage.drop_tenant(name):
+                    raise UnknownTenant(f"tenant {name!r} does not exist")
+
+    def names(self) -> list[str]:
+        return self.storage.list_tenants()
+
+    def forget_all(self) -> None:
+        """Close every open tenant (after the template was rebuilt, their files are gone)."""
+        with self._lock:
+            for name in list(self._open):
+                self._close(name)

@@ -1,0 +1,255 @@
+"""Token verification: every way a token can be wrong gets 401 with a stable code."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from shared.auth import (
+    ACCESS_TOKEN_AUDIENCE,
+    PatientActor,
+    ProfessionalActor,
+    ServiceActor,
+    TokenError,
+    TokenVerifier,
+    bearer_token,
+    require_patient,
+    require_professional,
+)
+from shared.errors import Forbidden
+
+ISSUER = "http://sandbox.test/psc"
+PATIENT_ISSUER = f"{ISSUER}/patients"
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+KEY = ec.generate_private_key(ec.SECP256R1())
+OTHER_KEY = ec.generate_private_key(ec.SECP256R1())
+KID = "k1"
+
+
+def _jwk(key: ec.EllipticCurvePrivateKey, kid: str) -> dict[str, Any]:
+    jwk: dict[str, Any] = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    return {**jwk, "kid": kid, "alg": "ES256", "use": "sig"}
+
+
+async def _jwks() -> dict[str, Any]:
+    return {"keys": [_jwk(KEY, KID)]}
+
+
+def _verifier() -> TokenVerifier:
+    return TokenVerifier(issuer=ISSUER, patient_issuer=PATIENT_ISSUER, fetch_jwks=_jwks)
+
+
+PROFESSIONAL_CLAIMS: dict[str, Any] = {
+    "iss": ISSUER,
+    "sub": "f:1:899700427885",
+    "aud": ACCESS_TOKEN_AUDIENCE,
+    "azp": "esante-ci",
+    "SubjectNameID": "899700427885",
+    "given_name": "ANNE",
+    "family_name": "MARTIN",
+    "card_mode": "e-cps",
+    "Acces_Regulation_Medicale": "VRAI",
+    "SubjectRefPro": {
+        "exercices": [
+            {
+                "codeProfession": "10",
+                "codeSavoirFaire": "SM26",
+                "activities": [
+                    {
+                        "identifiantTechniqueDeLaStructure": "S0001",
+                        "raisonSocialeSite": "SAMU 69",
+                        "numeroFinessSite": "690000880",
+                        "idNatStructure": "3690000880",
+                    }
+                ],
+            }
+        ]
+    },
+}
+
+
+def _token(
+    claims: dict[str, Any] | None = None,
+    *,
+    key: Any = KEY,
+    kid: str = KID,
+    typ: str = "at+jwt",
+    lifetime: timedelta = timedelta(hours=1),
+) -> str:
+    body = {
+        "iat": int(NOW.timestamp()),
+        "exp": int((NOW + lifetime).timestamp()),
+        **(claims or PROFESSIONAL_CLAIMS),
+    }
+    return jwt.encode(body, key, algorithm="ES256", headers={"kid": kid, "typ": typ})
+
+
+async def _code_of(token: str, now: datetime = NOW) -> str:
+    with pytest.raises(TokenError) as caught:
+        await _verifier().verify(token, now)
+    assert caught.value.status == 401
+    return caught.value.code
+
+
+@pytest.mark.asyncio
+async def test_valid_professional_token_gives_a_typed_actor() -> None:
+    actor = await _verifier().verify(_token(), NOW)
+    assert isinstance(actor, ProfessionalActor)
+    assert actor.idnat == "899700427885"
+    assert actor.rpps == "99700427885"
+    assert actor.profession == "10"
+    assert actor.savoir_faire == "SM26"
+    assert actor.card == "e-cps"
+    assert actor.regulation is True
+    assert actor.structure is not None
+    assert actor.structure.finess == "690000880"
+    assert actor.acts_in_person
+
+
+@pytest.mark.asyncio
+async def test_patient_token_gives_a_patient() -> None:
+    claims = {"iss": PATIENT_ISSUER, "sub": "275126322074974", "aud": ACCESS_TOKEN_AUDIENCE, "azp": "app"}
+    actor = await _verifier().verify(_token(claims), NOW)
+    assert actor == PatientActor(ins="275126322074974", nom="", prenom="", client_id="app")
+
+
+@pytest.mark.asyncio
+async def test_client_token_gives_a_service() -> None:
+    claims = {"iss": ISSUER, "sub": "esante-ci", "aud": ACCESS_TOKEN_AUDIENCE, "azp": "esante-ci"}
+    assert await _verifier().verify(_token(claims), NOW) == ServiceActor(client_id="esante-ci")
+
+
+@pytest.mark.asyncio
+async def test_expiry_follows_the_given_clock() -> None:
+    token = _token(lifetime=timedelta(minutes=5))
+    assert await _verifier().verify(token, NOW + timedelta(minutes=4))
+    assert await _code_of(token, NOW + timedelta(minutes=5)) == "token-expired"
+
+
+@pytest.mark.asyncio
+async def test_cached_token_still_expires() -> None:
+    verifier = _verifier()
+    token = _token(lifetime=timedelta(minutes=5))
+    await verifier.verify(token, NOW)
+    with pytest.raises(TokenError) as caught:
+        await verifier.verify(token, NOW + timedelta(minutes=6))
+    assert caught.value.code == "token-expired"
+
+
+@pytest.mark.asyncio
+async def test_token_from_the_future_is_refused() -> None:
+    assert await _code_of(_token(), NOW - timedelta(hours=1)) == "token-not-yet-valid"
+
+
+@pytest.mark.asyncio
+async def test_forged_signature() -> None:
+    assert await _code_of(_token(key=OTHER_KEY)) == "token-signature"
+
+
+@pytest.mark.asyncio
+async def test_tampered_payload() -> None:
+    header, payload, signature = _token().split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["SubjectNameID"] = "810000000000"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    assert await _code_of(f"{header}.{forged}.{signature}") == "token-signature"
+
+
+@pytest.mark.asyncio
+async def test_alg_none() -> None:
+    unsigned = jwt.encode(
+        {**PROFESSIONAL_CLAIMS, "exp": int(NOW.timestamp()) + 60},
+        None,
+        algorithm="none",
+        headers={"typ": "at+jwt"},
+    )
+    assert await _code_of(unsigned) == "token-algorithm"
+
+
+@pytest.mark.asyncio
+async def test_hs256_with_the_public_key_is_refused() -> None:
+    token = jwt.encode(
+        {**PROFESSIONAL_CLAIMS, "exp": 4102444800},
+        "a-shared-secret-long-enough-for-hs256!",
+        algorithm="HS256",
+        headers={"typ": "at+jwt"},
+    )
+    assert await _code_of(token) == "token-algorithm"
+
+
+@pytest.mark.asyncio
+async def test_wrong_issuer() -> None:
+    assert await _code_of(_token({**PROFESSIONAL_CLAIMS, "iss": "http://evil.test/psc"})) == "token-issuer"
+
+
+@pytest.mark.asyncio
+async def test_wrong_audience() -> None:
+    assert await _code_of(_token({**PROFESSIONAL_CLAIMS, "aud": "someone-else"})) == "token-audience"
+
+
+@pytest.mark.asyncio
+async def test_id_token_is_not_an_access_token() -> None:
+    assert await _code_of(_token(typ="JWT")) == "token-type"
+
+
+@pytest.mark.asyncio
+async def test_unknown_key_id() -> None:
+    assert await _code_of(_token(kid="rotated-away")) == "token-signature"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["", "abc", "a.b.c", "eyJhbGciOiJFUzI1NiJ9.e30"])
+async def test_malformed(text: str) -> None:
+    assert await _code_of(text) == "token-malformed"
+
+
+@pytest.mark.asyncio
+async def test_bad_card_mode_claim() -> None:
+    assert await _code_of(_token({**PROFESSIONAL_CLAIMS, "card_mode": "cpx"})) == "token-claims"
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [(None, "token-missing"), ("Basic abc", "token-malformed"), ("Bearer ", "token-malformed")],
+)
+def test_authorization_header_shape(header: str | None, code: str) -> None:
+    with pytest.raises(TokenError) as caught:
+        bearer_token(header)
+    assert caught.value.code == code
+
+
+def test_bearer_token_is_extracted() -> None:
+    assert bearer_token("Bearer abc.def.ghi") == "abc.def.ghi"
+
+
+@pytest.mark.asyncio
+async def test_cpe_cannot_act_in_person() -> None:
+    claims = {**PROFESSIONAL_CLAIMS, "card_mode": "cpe", "SubjectNameID": "3690000880/CPE01"}
+    claims["SubjectRefPro"] = {
+        "exercices": [{"activities": PROFESSIONAL_CLAIMS["SubjectRefPro"]["exercices"][0]["activities"]}]
+    }
+    actor = await _verifier().verify(_token(claims), NOW)
+    assert isinstance(actor, ProfessionalActor)
+    assert actor.rpps is None
+    assert require_professional(actor) is actor
+    with pytest.raises(Forbidden) as caught:
+        require_professional(actor, in_person=True)
+    assert caught.value.rule == "card-cpe"
+
+
+@pytest.mark.asyncio
+async def test_actor_kind_checks() -> None:
+    professional = await _verifier().verify(_token(), NOW)
+    assert require_professional(professional, in_person=True) is professional
+    with pytest.raises(Forbidden):
+        require_patient(professional)
+    patient = PatientActor(ins="1", nom="", prenom="", client_id="c")
+    assert require_patient(patient) is patient
+    with pytest.raises(Forbidden):
+        require_professional(patient)

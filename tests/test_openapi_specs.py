@@ -1,0 +1,46 @@
+"""openapi/<service>.json must be what the services serve (`esante openapi` rewrites them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.sandbox.openapi_export import render, service_specs
+from services.sandbox.registry import service_names
+
+OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
+SPECS = service_specs()
+
+
+@pytest.mark.parametrize("service", service_names())
+def test_exported_spec_is_current(service: str) -> None:
+    path = OPENAPI_DIR / f"{service}.json"
+    assert path.exists(), f"{path} is missing: run `esante openapi`"
+    assert path.read_text(encoding="utf-8") == render(SPECS[service]), (
+        f"{path} is stale: run `esante openapi`"
+    )
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("service", service_names())
+async def test_served_spec_has_the_exported_paths(root_app: FastAPI, service: str) -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=root_app), base_url="http://t") as http:
+        served = (await http.get(f"/{service}/openapi.json")).json()
+    assert served["paths"].keys() == SPECS[service]["paths"].keys()
+
+
+@pytest.mark.parametrize("service", service_names())
+def test_operation_ids_are_readable_and_unique(service: str) -> None:
+    ids = [op["operationId"] for item in SPECS[service]["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith(f"{service}-") for i in ids)
+
+
+@pytest.mark.parametrize("service", service_names())
+def test_every_operation_has_a_description(service: str) -> None:
+    for path, item in SPECS[service]["paths"].items():
+        for method, op in item.items():
+            assert op.get("description"), f"{method.upper()} {path} has no docstring"
