@@ -13,7 +13,6 @@ for both databases.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -23,12 +22,14 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, MetaData, String, create_engine, event, make_url, text
+from sqlalchemy import Engine, MetaData, String, Table, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
+
+from shared.files import exclusive
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -43,6 +44,11 @@ class Base(DeclarativeBase):
     """Base of every model; table names carry their owner's prefix (``dmp_document``)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for repositories that build statements with SQLAlchemy Core."""
+    return cast(Table, model.__table__)
 
 
 class TenantMeta(Base):
@@ -153,12 +159,8 @@ class SqliteStorage(Storage):
 
     @contextlib.contextmanager
     def template_lock(self) -> Iterator[None]:
-        with open(self.data_dir / "template.lock", "a+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with exclusive(self.data_dir / "template.lock"):
+            yield
 
     def template_url(self) -> str:
         return f"sqlite:///{self.template_path}"

@@ -25,15 +25,11 @@ an optional client certificate (a client without one may still use a bearer toke
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import ipaddress
-import os
 import re
 import ssl
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +41,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from shared.files import exclusive, write_atomically
 
 TLS_DIRNAME = "tls"
 CA_NAME = "esante-sandbox test CA"
@@ -88,29 +86,6 @@ def tls_dir(data_dir: Path) -> Path:
     return folder
 
 
-@contextlib.contextmanager
-def _exclusive(folder: Path) -> Iterator[None]:
-    with open(folder / _LOCK_FILE, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(staging, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(staging)
-        raise
-
-
 def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -150,7 +125,7 @@ def ensure_ca(data_dir: Path) -> SandboxCA:
     folder = tls_dir(data_dir)
     cert_path, key_path = folder / "ca.pem", folder / "ca-key.pem"
     if not (cert_path.exists() and key_path.exists()):
-        with _exclusive(folder):
+        with exclusive(folder / _LOCK_FILE):
             if not (cert_path.exists() and key_path.exists()):
                 key = _new_key()
                 name = x509.Name(
@@ -189,8 +164,8 @@ def ensure_ca(data_dir: Path) -> SandboxCA:
                     )
                     .sign(key, hashes.SHA256())
                 )
-                _write(key_path, _pem_key(key))
-                _write(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+                write_atomically(key_path, _pem_key(key))
+                write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
     certificate = _load_certificate(cert_path)
     key = _load_key(key_path)
     if certificate.public_key() != key.public_key():
@@ -275,7 +250,7 @@ def server_certificate(data_dir: Path, hosts: Sequence[str]) -> CertificateFiles
     cert_path, key_path = folder / "server.pem", folder / "server-key.pem"
     wanted = list(dict.fromkeys([*hosts, "localhost", "127.0.0.1"]))
     names = [_general_name(h) for h in wanted if h not in ("", "0.0.0.0", "::")]
-    with _exclusive(folder):
+    with exclusive(folder / _LOCK_FILE):
         if not (cert_path.exists() and key_path.exists() and _server_is_current(cert_path, ca, names)):
             key = _new_key()
             subject = x509.Name(
@@ -285,8 +260,8 @@ def server_certificate(data_dir: Path, hosts: Sequence[str]) -> CertificateFiles
                 ]
             )
             certificate = _issue(ca, key, subject, SERVER_LIFETIME, ExtendedKeyUsageOID.SERVER_AUTH, names)
-            _write(key_path, _pem_key(key))
-            _write(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+            write_atomically(key_path, _pem_key(key))
+            write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
     return CertificateFiles(certificate=cert_path, key=key_path, ca=ca.path)
 
 
@@ -338,10 +313,10 @@ def issue_client_certificate(
     )
     assert files.p12 is not None
     assert files.ca is not None
-    _write(files.key, _pem_key(key))
-    _write(files.certificate, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
-    _write(files.p12, p12)
-    _write(files.ca, ca.certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+    write_atomically(files.key, _pem_key(key))
+    write_atomically(files.certificate, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+    write_atomically(files.p12, p12)
+    write_atomically(files.ca, ca.certificate.public_bytes(serialization.Encoding.PEM), 0o644)
     return files
 
 

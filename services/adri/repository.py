@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Row, Table, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from services.adri.models import (
     AdriApcvInvoice,
@@ -24,19 +24,14 @@ from services.adri.records import (
     Identity,
     Invoice,
 )
-from shared.db import Base
+from shared.db import table_of
 
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
-
-
-_beneficiary = _table(AdriBeneficiary)
-_period = _table(AdriRightsPeriod)
-_exoneration = _table(AdriExoneration)
-_css = _table(AdriCss)
-_session = _table(AdriApcvSession)
-_invoice = _table(AdriApcvInvoice)
+_beneficiary = table_of(AdriBeneficiary)
+_period = table_of(AdriRightsPeriod)
+_exoneration = table_of(AdriExoneration)
+_css = table_of(AdriCss)
+_session = table_of(AdriApcvSession)
+_invoice = table_of(AdriApcvInvoice)
 
 _TABLES = {
     "beneficiary": _beneficiary,

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from services.insi.models import InsiHistory, InsiIdentity, InsiLogiciel
 from services.insi.records import HistoryEntry, Identity
-from shared.db import Base
+from shared.db import table_of
 
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
-
-
-_identity = _table(InsiIdentity)
-_history = _table(InsiHistory)
-_logiciel = _table(InsiLogiciel)
+_identity = table_of(InsiIdentity)
+_history = table_of(InsiHistory)
+_logiciel = table_of(InsiLogiciel)
 
 _TABLES = {"identity": _identity, "history": _history, "logiciel": _logiciel}
 

@@ -13,13 +13,9 @@ The key id (``kid``) is the key's RFC 7638 JWK thumbprint. Keys are parsed once 
 from __future__ import annotations
 
 import base64
-import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from shared.config import SandboxSettings
+from shared.files import exclusive, write_atomically
 
 Algorithm = Literal["ES256", "RS256"]
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -134,40 +131,10 @@ class KeyRing:
         return claims
 
 
-@contextlib.contextmanager
-def _exclusive(folder: Path) -> Iterator[None]:
-    with open(folder / _LOCK_FILE, "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _generate(alg: Algorithm) -> PrivateKey:
     if alg == "ES256":
         return ec.generate_private_key(ec.SECP256R1())
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _write_new(path: Path, pem: bytes) -> None:
-    staging = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(staging, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(staging)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def _load(alg: Algorithm, path: Path) -> PrivateKey:
@@ -190,7 +157,7 @@ def ensure_keys(keys_dir: Path) -> None:
     missing = [alg for alg, name in KEY_FILES.items() if not (keys_dir / name).exists()]
     if not missing:
         return
-    with _exclusive(keys_dir):
+    with exclusive(keys_dir / _LOCK_FILE):
         for alg in missing:
             path = keys_dir / KEY_FILES[alg]
             if path.exists():  # another process made it while this one waited for the lock
@@ -200,7 +167,7 @@ def ensure_keys(keys_dir: Path) -> None:
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             )
-            _write_new(path, pem)
+            write_atomically(path, pem)
 
 
 def load_key_ring(keys_dir: Path, signing_alg: Algorithm) -> KeyRing:

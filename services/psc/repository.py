@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Row, Table, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from services.psc.models import (
     PscAuthorizationCode,
@@ -24,19 +24,14 @@ from services.psc.records import (
     StoredRefreshToken,
     Structure,
 )
-from shared.db import Base
+from shared.db import table_of
 
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
-
-
-_structure = _table(PscStructure)
-_professional = _table(PscProfessional)
-_patient = _table(PscPatient)
-_client = _table(PscClient)
-_code = _table(PscAuthorizationCode)
-_refresh = _table(PscRefreshToken)
+_structure = table_of(PscStructure)
+_professional = table_of(PscProfessional)
+_patient = table_of(PscPatient)
+_client = table_of(PscClient)
+_code = table_of(PscAuthorizationCode)
+_refresh = table_of(PscRefreshToken)
 
 _INS_LENGTH = 15
 
