@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from shared.app import NO_TELEMETRY
-from shared.dependencies import ActorDep
+from shared.dependencies import ActorDep, get_actor
 
 bare = FastAPI()
 
@@ -28,6 +28,11 @@ def probes() -> FastAPI:
 
     @app.get("/protected")
     async def protected_route(actor: ActorDep) -> dict[str, object]:
+        return {"status": "ok", "n": 1}
+
+    @app.get("/protected-inline")
+    async def protected_inline(request: Request) -> dict[str, object]:
+        await get_actor(request)  # as the hot routes of INSi and ADRi verify
         return {"status": "ok", "n": 1}
 
     return app

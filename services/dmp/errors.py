@@ -151,12 +151,13 @@ ERROR_TABLE: Final[tuple[tuple[type[SandboxError], str, str], ...]] = (
         "minor-managed-by-representatives | not-representative | representative-of-adult",
         "a minor's profile is managed by the legal representatives only",
     ),
-    (ProfessionnelInconnu, "idnat-format", "not an IdNat of a professional"),
+    (ProfessionnelInconnu, "idnat-format | idnat-unknown", "not an IdNat, or no decision recorded about it"),
     (MatriceInvalide, "matrix-file", "the uploaded matrix file is not valid"),
     (
         FhirInvalide,
         "fhir-resource | fhir-search | fhir-patch",
         "the FHIR resource, search or patch is not valid",
     ),
+    (ParametreInvalide, "-", "a search parameter is not valid (as FastAPI's own validation errors)"),
 )
 """(error class, rules, when): rendered into the service description."""

@@ -16,6 +16,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    func,
     insert,
     literal_column,
     select,
@@ -328,6 +329,82 @@ _INSERT_CONTENU = _Prepared(
 _GET_CONTENU = _Prepared(select(_contenu.c.contenu).where(_contenu.c.document_id == bindparam("id")))
 
 
+_TRACE_FIELDS = (
+    "ins",
+    "at",
+    "action",
+    "acteur_kind",
+    "acteur_id",
+    "acteur_nom",
+    "profession",
+    "mode",
+    "justification",
+    "document_id",
+    "detail",
+)
+_CONSULT_SELECT = (
+    select(*_PROFILE_COLUMNS, _lien.c.statut, _lien.c.first_access_at, *_DOCUMENT_COLUMNS)
+    .select_from(
+        _profile.outerjoin(
+            _lien, and_(_lien.c.ins == _profile.c.ins, _lien.c.idnat == bindparam("idnat"))
+        ).outerjoin(
+            _document,
+            and_(
+                _document.c.ins == _profile.c.ins,
+                _document.c.status != literal_column("'deleted'"),
+                _document.c.deposited_at >= func.coalesce(_profile.c.data_since, literal_column("0")),
+            ),
+        )
+    )
+    .where(_profile.c.ins == bindparam("ins"))
+    .order_by(_document.c.date_acte.desc(), _document.c.id)
+)
+_CONSULT = _Prepared(_CONSULT_SELECT)
+_CONSULT_TRACED = _Prepared(
+    _CONSULT_SELECT.add_cte(
+        insert(_trace).values({name: bindparam(f"t_{name}") for name in _TRACE_FIELDS}).cte("traced")
+    )
+)
+"""PostgreSQL: the trace is written by the same statement (a data-modifying CTE), one round trip."""
+
+
+def _trace_params(ins: str, trace: Trace) -> dict[str, Any]:
+    return {
+        "ins": ins,
+        "at": trace.at,
+        "action": trace.action,
+        "acteur_kind": trace.acteur.kind,
+        "acteur_id": trace.acteur.id,
+        "acteur_nom": trace.acteur.nom,
+        "profession": trace.acteur.profession,
+        "mode": trace.mode,
+        "justification": trace.justification,
+        "document_id": trace.document_id,
+        "detail": trace.detail,
+    }
+
+
+def consult_documents(
+    conn: Connection, ins: str, idnat: str, trace: Trace
+) -> tuple[Profile, str | None, bool, list[Document]] | None:
+    """A search in few round trips: writes ``trace`` (the caller's refusal rolls it back with the unit of
+    work), then reads the profile, the professional's recorded status and first access, and every
+    document not deleted, newest act first."""
+    params: dict[str, Any] = {"ins": ins, "idnat": idnat}
+    if conn.dialect.name == "postgresql":
+        params.update({f"t_{k}": v for k, v in _trace_params(ins, trace).items()})
+        rows = _CONSULT_TRACED.rows(conn, params)
+    else:
+        _INSERT_TRACE.run(conn, _trace_params(ins, trace))
+        rows = _CONSULT.rows(conn, params)
+    if not rows:
+        return None
+    first = rows[0]
+    start = _N_PROFILE + 2
+    documents = [Document._make(row[start:]) for row in rows if row[start] is not None]
+    return _profile_of(first), first[_N_PROFILE], first[_N_PROFILE + 1] is not None, documents
+
+
 def list_documents(conn: Connection, ins: str, since: int | None) -> list[Document]:
     """Every document of the DMP not deleted (current, superseded, archived), newest act first."""
     rows = _LIST_DOCUMENTS.rows(conn, {"ins": ins, "since": since or 0})
@@ -429,22 +506,7 @@ _INSERT_NOTIFICATION = _Prepared(
 
 
 def insert_trace(conn: Connection, ins: str, trace: Trace) -> None:
-    _INSERT_TRACE.run(
-        conn,
-        {
-            "ins": ins,
-            "at": trace.at,
-            "action": trace.action,
-            "acteur_kind": trace.acteur.kind,
-            "acteur_id": trace.acteur.id,
-            "acteur_nom": trace.acteur.nom,
-            "profession": trace.acteur.profession,
-            "mode": trace.mode,
-            "justification": trace.justification,
-            "document_id": trace.document_id,
-            "detail": trace.detail,
-        },
-    )
+    _INSERT_TRACE.run(conn, _trace_params(ins, trace))
 
 
 def list_traces(conn: Connection, ins: str, limit: int) -> list[dict[str, Any]]:

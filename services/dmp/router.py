@@ -339,8 +339,9 @@ def build_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
         with tenant.unit_of_work() as conn:
-            session = service.consult(conn, matricule, pro, mode, justification, matrice, now)
-            found, invisibles = service.search(conn, session, wanted, now)
+            _, found, invisibles = service.search_documents(
+                conn, matricule, pro, mode, justification, wanted, matrice, now
+            )
         body = rendering.search_json(matricule, found[: settings.search_limit], invisibles)
         return Response(body, media_type="application/json")
 

@@ -249,7 +249,3 @@ class NotificationRead(BaseModel):
     document_id: str | None
     email: str = Field(description="The personal address the e-mail goes to")
     envoye: str | None = Field(description="Set once sent (by MSSanté's outbox, not built yet)")
-
-
-class ListRead(BaseModel):
-    items: list[dict[str, object]]

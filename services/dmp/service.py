@@ -312,8 +312,15 @@ class Session:
     accessed_before: bool
 
 
-def consult(
-    conn: Connection,
+def _kept_justification(mode: Mode, justification: str | None) -> str | None:
+    """The justification recorded with an emergency access (none for a normal one)."""
+    if mode is Mode.NORMAL:
+        return None
+    return (justification or "").strip()[: access.JUSTIFICATION_MAX] or None
+
+
+def _grant(
+    found: tuple[Profile, str | None, bool] | None,
     ins: str,
     actor: ProfessionalActor,
     mode: Mode,
@@ -321,9 +328,6 @@ def consult(
     matrice: Matrice,
     now: int,
 ) -> Session:
-    """Grant (or refuse, naming the rule) a professional's consultation of the DMP ``ins``."""
-    access.check_mode(professionnel_of(actor), mode, justification)
-    found = repository.get_profile_and_lien(conn, ins, actor.idnat)
     if found is None:
         raise DmpInexistant(f"no Mon espace santé profile for the INS {ins}", rule="profile-unknown")
     profile, lien, accessed_before = found
@@ -340,23 +344,73 @@ def consult(
         justification,
         matrice,
     )
-    text = (justification or "").strip()[: access.JUSTIFICATION_MAX] or None
     return Session(
-        profile, granted, acteur_of(actor), text if mode is not Mode.NORMAL else None, accessed_before
+        profile, granted, acteur_of(actor), _kept_justification(mode, justification), accessed_before
     )
+
+
+def consult(
+    conn: Connection,
+    ins: str,
+    actor: ProfessionalActor,
+    mode: Mode,
+    justification: str | None,
+    matrice: Matrice,
+    now: int,
+) -> Session:
+    """Grant (or refuse, naming the rule) a professional's consultation of the DMP ``ins``."""
+    access.check_mode(professionnel_of(actor), mode, justification)
+    found = repository.get_profile_and_lien(conn, ins, actor.idnat)
+    return _grant(found, ins, actor, mode, justification, matrice, now)
+
+
+def search_documents(
+    conn: Connection,
+    ins: str,
+    actor: ProfessionalActor,
+    mode: Mode,
+    justification: str | None,
+    filtre: Filtre,
+    matrice: Matrice,
+    now: int,
+) -> tuple[Session, list[Document], int]:
+    """TD3.1 in few round trips: the consultation is traced by the statement that reads the profile and
+    the documents; a refusal raises and the unit of work rolls the trace back. Returns the session, the
+    documents the professional may see that match ``filtre``, and how many of them the patient cannot
+    see."""
+    access.check_mode(professionnel_of(actor), mode, justification)
+    trace = Trace(now, "consultation", acteur_of(actor), mode.value, _kept_justification(mode, justification))
+    found = repository.consult_documents(conn, ins, actor.idnat, trace)
+    session = _grant(None if found is None else found[:3], ins, actor, mode, justification, matrice, now)
+    assert found is not None
+    acces = session.acces
+    visible = [
+        doc
+        for doc in found[3]
+        if filtre.match(doc) and access.refus_professionnel(acces, doc.visibilite) is None
+    ]
+    record_consultation(conn, session, now, "consultation", None, traced=True)
+    return session, visible, sum(1 for doc in visible if doc.invisible_patient)
 
 
 def record_consultation(
-    conn: Connection, session: Session, now: int, action: str, document_id: str | None
+    conn: Connection,
+    session: Session,
+    now: int,
+    action: str,
+    document_id: str | None,
+    *,
+    traced: bool = False,
 ) -> None:
-    """Trace the consultation; record the first access (with the presumed consent in normal mode) and
-    notify the patient of a first access and of every emergency access."""
+    """Trace the consultation (unless ``traced`` already); record the first access (with the presumed
+    consent in normal mode) and notify the patient of a first access and of every emergency access."""
     profile, acces, acteur = session.profile, session.acces, session.acteur
-    repository.insert_trace(
-        conn,
-        profile.ins,
-        Trace(now, action, acteur, acces.mode.value, session.justification, document_id),
-    )
+    if not traced:
+        repository.insert_trace(
+            conn,
+            profile.ins,
+            Trace(now, action, acteur, acces.mode.value, session.justification, document_id),
+        )
     first = False
     if not session.accessed_before:
         first = repository.record_first_access(
@@ -386,19 +440,6 @@ def record_consultation(
         justification=session.justification,
         document_id=document_id,
     )
-
-
-def search(conn: Connection, session: Session, filtre: Filtre, now: int) -> tuple[list[Document], int]:
-    """The documents the professional may see that match ``filtre``, and how many of them are not
-    visible to the patient."""
-    acces = session.acces
-    found = [
-        doc
-        for doc in repository.list_documents(conn, session.profile.ins, session.profile.data_since)
-        if filtre.match(doc) and access.refus_professionnel(acces, doc.visibilite) is None
-    ]
-    record_consultation(conn, session, now, "consultation", None)
-    return found, sum(1 for doc in found if doc.invisible_patient)
 
 
 def profile_oid(conn: Connection, ins: str) -> str:

@@ -105,8 +105,9 @@ async def test_racing_first_accesses_notify_once(
 
     def consult(_: int) -> int:
         with tenant.unit_of_work() as conn:
-            session = service.consult(conn, person.ins, actor, Mode.NORMAL, None, DEFAULT, NOW)
-            found, _ = service.search(conn, session, service.Filtre(), NOW)
+            _, found, _ = service.search_documents(
+                conn, person.ins, actor, Mode.NORMAL, None, service.Filtre(), DEFAULT, NOW
+            )
             return len(found)
 
     results = run_together(THREADS, consult)
