@@ -7,6 +7,7 @@ database (table ``tenant_clock``) so that every process of every service sees th
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -63,12 +64,22 @@ class ClockSetting:
         return cls(ClockMode.OFFSET, offset_seconds=offset_seconds)
 
 
+_request_memo: ContextVar[dict[TenantClock, ClockSetting] | None] = ContextVar(
+    "esante_clock_memo", default=None
+)
+
+
+def begin_request(memo: dict[TenantClock, ClockSetting]) -> None:
+    """Memoise clock readings in ``memo`` (one dict per request, kept in its ASGI scope) from now on."""
+    _request_memo.set(memo)
+
+
 class TenantClock:
     """Reads the tenant's clock setting, cached for ``cache_seconds`` (0: read on every call).
 
     One process that owns the database (the all-in-one SQLite mode) caches forever and invalidates on
-    its own writes; processes sharing PostgreSQL read the row each time so that a change made through
-    one service is seen at once by every other.
+    its own writes; processes sharing PostgreSQL read the row once per request (see ``begin_request``)
+    so that a change made through one service is seen by the next request of every other.
     """
 
     def __init__(self, engine: Engine, *, cache_seconds: float | None) -> None:
@@ -78,6 +89,15 @@ class TenantClock:
         self._read_at = 0.0
 
     def setting(self) -> ClockSetting:
+        memo = _request_memo.get()
+        if memo is not None and self in memo:
+            return memo[self]
+        setting = self._read()
+        if memo is not None:
+            memo[self] = setting
+        return setting
+
+    def _read(self) -> ClockSetting:
         fresh = self._cached is not None and (
             self._cache_seconds is None or time.monotonic() - self._read_at < self._cache_seconds
         )
@@ -112,6 +132,9 @@ class TenantClock:
                 )
             )
         self._cached, self._read_at = setting, time.monotonic()
+        memo = _request_memo.get()
+        if memo is not None:
+            memo[self] = setting
 
     def forget(self) -> None:
         self._cached = None

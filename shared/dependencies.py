@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from shared.auth import Actor, bearer_token
+from shared.clock import begin_request
 from shared.runtime import Runtime
 from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER
 from shared.tenants import Tenant
@@ -29,6 +30,7 @@ def request_tenant(request: Request) -> Tenant:
     """The tenant named by ``X-Sandbox-Tenant`` (default ``default``), created on first use."""
     runtime: Runtime = request.app.state.runtime
     runtime.check_ready()
+    begin_request(request.scope.setdefault("esante.clock_memo", {}))
     return runtime.tenants.get(request.headers.get(_TENANT_HEADER, DEFAULT_TENANT))
 
 
