@@ -78,8 +78,9 @@ class TenantClock:
     """Reads the tenant's clock setting, cached for ``cache_seconds`` (0: read on every call).
 
     One process that owns the database (the all-in-one SQLite mode) caches forever and invalidates on
-    its own writes; processes sharing PostgreSQL read the row once per request (see ``begin_request``)
-    so that a change made through one service is seen by the next request of every other.
+    its own writes; processes sharing PostgreSQL cache it for a fraction of a second (the sandbox's
+    clock route waits that long before answering) and never read it twice within one request (see
+    ``begin_request``).
     """
 
     def __init__(self, engine: Engine, *, cache_seconds: float | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -89,6 +90,8 @@ def build_router(runtime: Runtime) -> APIRouter:
         setting = ClockSetting.from_request(body.mode, body.now, body.offset_seconds)
         tenant = tenants.get(name)
         tenant.clock.set(setting)
+        # Other processes cache the clock this long: once we answer, every process sees the change.
+        await asyncio.sleep(runtime.clock_propagation_seconds)
         return _clock_read(tenant)
 
     @router.get("/population/persons", response_model=Page, tags=["population"])
