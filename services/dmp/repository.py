@@ -8,7 +8,7 @@ four times the query itself, and the perf anchors show the ORM costs more still.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -38,21 +38,16 @@ from services.dmp.models import (
     DmpTrace,
 )
 from services.dmp.records import Document, LienRecord, Notification, Profile, Trace
-from shared.db import Base
+from shared.db import table_of
 
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
-
-
-_profile = _table(DmpProfile)
-_representant = _table(DmpRepresentant)
-_lien = _table(DmpProfessionnel)
-_document = _table(DmpDocument)
-_contenu = _table(DmpDocumentContenu)
-_trace = _table(DmpTrace)
-_notification = _table(DmpNotification)
-_matrice = _table(DmpMatrice)
+_profile = table_of(DmpProfile)
+_representant = table_of(DmpRepresentant)
+_lien = table_of(DmpProfessionnel)
+_document = table_of(DmpDocument)
+_contenu = table_of(DmpDocumentContenu)
+_trace = table_of(DmpTrace)
+_notification = table_of(DmpNotification)
+_matrice = table_of(DmpMatrice)
 
 _TABLES = {
     "profile": _profile,
@@ -465,26 +460,7 @@ def purge_before(conn: Connection, ins: str, before: int) -> None:
 
 # --- traces and notifications ----------
 
-_INSERT_TRACE = _Prepared(
-    insert(_trace).values(
-        {
-            name: bindparam(name)
-            for name in (
-                "ins",
-                "at",
-                "action",
-                "acteur_kind",
-                "acteur_id",
-                "acteur_nom",
-                "profession",
-                "mode",
-                "justification",
-                "document_id",
-                "detail",
-            )
-        }
-    )
-)
+_INSERT_TRACE = _Prepared(insert(_trace).values({name: bindparam(name) for name in _TRACE_FIELDS}))
 _INSERT_NOTIFICATION = _Prepared(
     insert(_notification).values(
         {
