@@ -44,7 +44,7 @@ from services.adri.schemas import (
     InvoiceRead,
     SituationRead,
 )
-from shared.app import BEARER_SCHEME
+from shared.app import BEARER_SCHEME, hot_route
 from shared.auth import ProfessionalActor, TokenError
 from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
 from shared.errors import Forbidden, SandboxError, error_responses
@@ -196,6 +196,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         responses=_responses(SituationRead, *_LOOKUP),
         openapi_extra=_BY_NIR,
     )
+    @hot_route
     async def get_beneficiary(request: Request) -> Response:
         """The administrative situation (droits et bénéficiaires) of the beneficiary ``nir`` at ``date``."""
         nir: str = request.path_params["nir"]
@@ -216,6 +217,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         ),
         openapi_extra=_BY_CARD,
     )
+    @hot_route
     async def find_beneficiary_by_carte_vitale(request: Request) -> Response:
         """The situation of the beneficiary a carte Vitale designates (ouvrant droit, rang, naissance)."""
         params = request.query_params

@@ -41,7 +41,7 @@ from services.dmp.schemas import (
     SearchRead,
     StatusRead,
 )
-from shared.app import BEARER_SCHEME
+from shared.app import BEARER_SCHEME, hot_route
 from shared.auth import TokenError, bearer_token, require_professional
 from shared.clients import UpstreamError
 from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
@@ -200,6 +200,14 @@ class Feeder:
 
 SEARCH_PARAMETERS: Final[list[dict[str, Any]]] = [
     {
+        "name": "ins",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "title": "Ins"},
+        "description": "Matricule INS of the patient (15 characters)",
+        "examples": {"ins": {"value": "275126322074974"}},
+    },
+    {
         "name": ACCESS_MODE_HEADER,
         "in": "header",
         "schema": {"type": "string", "enum": [m.value for m in Mode]},
@@ -328,13 +336,12 @@ def build_router(runtime: Runtime) -> APIRouter:
         responses=responses(SearchRead, *_CONSULT, ParametreInvalide),
         openapi_extra={"parameters": SEARCH_PARAMETERS, "security": [{BEARER_SCHEME: []}]},
     )
-    async def search_documents(request: Request, ins: InsPath) -> Response:
+    @hot_route
+    async def search_documents(request: Request) -> Response:
         """TD3.1: the documents this professional may see (matrix, masking, mode), newest act first."""
-        # The hot path: the tenant, the caller and the parameters are read by hand (documented in
-        # openapi_extra), which measured twice as fast as FastAPI's per-parameter machinery here.
         tenant = request_tenant(request)
         pro = require_professional(await get_actor(request))
-        matricule = service.check_ins(ins)
+        matricule = service.check_ins(request.path_params["ins"])
         mode, justification, wanted = search_parameters(request)
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.insi.router import MUTUAL_TLS_SCHEME, build_router, starlette_routes
+from services.insi.router import MUTUAL_TLS_SCHEME, build_router
 from shared.app import BEARER_SCHEME, create_service_app
 from shared.runtime import Runtime
 from shared.tls import ensure_ca
@@ -63,8 +63,6 @@ def create_app(runtime: Runtime) -> FastAPI:
         runtime=runtime,
         routers=[router],
     )
-    # The hot operations are matched first by plain Starlette routes (router.starlette_routes).
-    app.router.routes[0:0] = starlette_routes(router)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -8,9 +8,7 @@ from typing import Any, Final, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
-from starlette.routing import Route
 
 from services.insi import access, logiciels, repository, service, soap
 from services.insi.config import get_insi_settings
@@ -48,7 +46,7 @@ from services.insi.schemas import (
 )
 from services.insi.seed import DOCUMENTED_IDAM
 from services.insi.traits import split_matricule
-from shared.app import BEARER_SCHEME
+from shared.app import BEARER_SCHEME, hot_route
 from shared.auth import TokenError, bearer_token
 from shared.dependencies import TenantDep
 from shared.errors import SandboxError, error_responses
@@ -190,30 +188,8 @@ def _documented(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
-HOT_OPERATIONS: Final = frozenset(
-    {"search_by_traits", "search_by_vitale", "verify", "soap_endpoint", "soap_in_tenant"}
-)
-"""The operations also served by plain Starlette routes (see ``starlette_routes``)."""
-
-
-def starlette_routes(router: APIRouter) -> list[Route]:
-    """Plain Starlette routes for the hot operations, with the very endpoints of their FastAPI routes.
-
-    Placed before the FastAPI routes, they serve the requests; the FastAPI routes still describe the
-    operations in the OpenAPI document. Each endpoint takes the bare ``Request`` and returns a
-    ``Response``, reading the tenant, the caller, the IDAM and the body itself (``_call``, ``_body``), so
-    both kinds of route run the same code; FastAPI's request handling (dependency resolution, its
-    middleware layer) would cost more than the whole search (measured: bench/insi.py).
-    """
-    return [
-        Route(route.path, route.endpoint, methods=list(route.methods or ()), name=route.name)
-        for route in router.routes
-        if isinstance(route, APIRoute) and route.name in HOT_OPERATIONS
-    ]
-
-
 def build_router(runtime: Runtime) -> APIRouter:
-    """INSi's routes (the hot ones also as ``starlette_routes``)."""
+    """INSi's routes (the hot operations are served by plain Starlette routes: ``hot_route``)."""
     router = APIRouter()
     settings = get_insi_settings()
     extra_idams = settings.known_idams
@@ -263,6 +239,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         openapi_extra=_documented(TraitsSearch),
         tags=["INSi (JSON)"],
     )
+    @hot_route
     async def search_by_traits(request: Request) -> Response:
         """Search the INS by the traits (rechercherInsAvecTraitsIdentite): 00, 01 or 02."""
         register, today = await _call(request)
@@ -286,6 +263,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         openapi_extra=_documented(VitaleSearch),
         tags=["INSi (JSON)"],
     )
+    @hot_route
     async def search_by_vitale(request: Request) -> Response:
         """Search the INS with the data of a carte Vitale (rechercherInsAvecCarteVitale): 00, 01 or 02."""
         register, today = await _call(request)
@@ -314,6 +292,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         openapi_extra=_documented(VerifyRequest),
         tags=["INSi (JSON)"],
     )
+    @hot_route
     async def verify(request: Request) -> Response:
         """Verify an INS already held against INSi: 01 when unknown, else 00 saying which traits differ."""
         register, today = await _call(request)
@@ -387,6 +366,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         openapi_extra=_SOAP_DOC,
         tags=["INSi (SOAP 1.2)"],
     )
+    @hot_route
     async def soap_endpoint(request: Request) -> Response:
         """The real wire: SOAP 1.2 rechercherInsAvecTraitsIdentite / rechercherInsAvecCarteVitale."""
         return await soap_call(request, None)
@@ -398,6 +378,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         openapi_extra={**_SOAP_DOC, "parameters": [_TENANT_IN_PATH]},
         tags=["INSi (SOAP 1.2)"],
     )
+    @hot_route
     async def soap_in_tenant(request: Request) -> Response:
         """The SOAP endpoint of one tenant, for clients that cannot send the tenant header."""
         return await soap_call(request, str(request.path_params["tenant"]))

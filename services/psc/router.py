@@ -15,7 +15,6 @@ from typing import Any, Final
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.routing import Route
 
 from services.psc import forms, pages, service
 from services.psc.claims import PATIENT_USERINFO_CLAIMS, PROFESSIONAL_USERINFO_CLAIMS
@@ -50,6 +49,7 @@ from services.psc.schemas import (
     form_body,
 )
 from services.psc.service import IssuerKind, TokenFactory
+from shared.app import hot_route
 from shared.auth import PatientActor, ProfessionalActor, bearer_token
 from shared.dependencies import ActorDep
 from shared.errors import SandboxError, error_responses
@@ -181,6 +181,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
         responses={200: {"model": TokenRead}, **_OAUTH_ERRORS},
         openapi_extra=form_body(TokenForm),
     )
+    @hot_route
     async def token(request: Request) -> Response:
         """Token endpoint (RFC 6749): authorization_code (+PKCE), refresh_token (rotated),
         client_credentials (with login_hint and card_mode for CI)."""
@@ -217,12 +218,6 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
                 service.revoke_session(conn, exc.session_id, now)
             raise
         return Response(tokens.as_json(), media_type="application/json", headers=_NO_STORE)
-
-    # On this hot path FastAPI's per-route machinery costs as much as the grant itself, so the same
-    # endpoint is also served by a plain Starlette route matched first; the APIRoute above documents it.
-    router.routes.insert(
-        0, Route(f"{router.prefix}{OIDC}/token", token, methods=["POST"], include_in_schema=False)
-    )
 
     async def openid_configuration() -> Response:
         """OpenID Provider metadata (OIDC Discovery 1.0)."""

@@ -1,0 +1,66 @@
+"""``hot_route``: an endpoint served by a plain Starlette route first, still documented by FastAPI."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import APIRouter, Request, Response
+from starlette.routing import Route
+
+from shared.app import create_service_app, hot_route
+from shared.errors import NotFound
+from shared.runtime import Runtime
+
+
+def _app(runtime: Runtime) -> tuple[APIRouter, list[object]]:
+    router = APIRouter(prefix="/v1")
+    served_by: list[object] = []
+
+    @router.get("/items/{item}", openapi_extra={"parameters": [{"name": "item", "in": "path"}]})
+    @hot_route
+    async def read_item(request: Request) -> Response:
+        """One item."""
+        served_by.append(request.scope.get("route"))  # FastAPI's route handling puts its APIRoute there
+        if request.path_params["item"] == "missing":
+            raise NotFound("no such item", rule="item")
+        return Response(request.path_params["item"])
+
+    @router.get("/cold")
+    async def cold() -> dict[str, str]:
+        """A route FastAPI serves."""
+        return {"status": "ok"}
+
+    return router, served_by
+
+
+@pytest.mark.asyncio
+async def test_hot_endpoint_is_served_by_a_starlette_route_placed_first(runtime: Runtime) -> None:
+    router, served_by = _app(runtime)
+    app = create_service_app(name="t", title="t", description="t", runtime=runtime, routers=[router])
+    first = app.router.routes[0]
+    assert isinstance(first, Route)
+    assert first.path == "/v1/items/{item}"
+    assert not first.include_in_schema
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        assert (await http.get("/v1/items/abc")).text == "abc"
+        missing = await http.get("/v1/items/missing")
+        assert missing.status_code == 404
+        assert missing.json()["rule"] == "item"
+        assert (await http.get("/v1/cold")).json() == {"status": "ok"}
+    assert served_by == [None, None]
+
+
+def test_hot_endpoint_stays_documented_once(runtime: Runtime) -> None:
+    router, _ = _app(runtime)
+    app = create_service_app(name="t", title="t", description="t", runtime=runtime, routers=[router])
+    paths = app.openapi()["paths"]
+    assert list(paths["/v1/items/{item}"]) == ["get"]
+    assert paths["/v1/items/{item}"]["get"]["operationId"] == "t-read_item"
+
+
+def test_hot_route_refuses_an_endpoint_with_other_parameters() -> None:
+    async def endpoint(request: Request, item: str) -> Response:
+        return Response(item)
+
+    with pytest.raises(TypeError, match="exactly one parameter"):
+        hot_route(endpoint)
