@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_PORT ?= 5433
 PG_TEST_URL ?= postgresql+psycopg:///esante?host=/var/run/postgresql&port=$(PG_TEST_PORT)
+PG_BENCH_URL ?= postgresql+psycopg:///esantebench?host=/var/run/postgresql&port=$(PG_TEST_PORT)
 
 .PHONY: run test lint typecheck pytest-sqlite pytest-postgres postgres openapi migration bench clean
 
@@ -53,7 +54,7 @@ migration: $(STAMP)
 ## Benchmarks: ratios against a bare FastAPI app measured in the same run.
 bench: $(STAMP) postgres
 	bash scripts/ensure_wrk.sh
-	$(BIN)/python -m bench
+	ESANTE_BENCH_DATABASE_URL='$(PG_BENCH_URL)' $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .esante .mypy_cache .ruff_cache .pytest_cache build *.egg-info

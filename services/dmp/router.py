@@ -41,7 +41,7 @@ from services.dmp.schemas import (
     SearchRead,
     StatusRead,
 )
-from shared.app import BEARER_SCHEME, hot_route
+from shared.app import BEARER_SCHEME, hot_route, json_body
 from shared.auth import TokenError, bearer_token, require_professional
 from shared.clients import UpstreamError
 from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
@@ -198,15 +198,31 @@ class Feeder:
         )
 
 
-SEARCH_PARAMETERS: Final[list[dict[str, Any]]] = [
-    {
-        "name": "ins",
-        "in": "path",
+_INS_PARAMETER: Final[dict[str, Any]] = {
+    "name": "ins",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "title": "Ins"},
+    "description": "Matricule INS of the patient (15 characters)",
+    "examples": {"ins": {"value": "275126322074974"}},
+}
+_TENANT_PARAMETER: Final[dict[str, Any]] = {
+    "name": TENANT_HEADER,
+    "in": "header",
+    "schema": {"type": "string", "default": DEFAULT_TENANT},
+    "description": "Tenant (isolated copy of the seeded world), created on first use",
+}
+DEPOSIT_OPERATION: Final[dict[str, Any]] = {
+    "parameters": [_INS_PARAMETER, _TENANT_PARAMETER],
+    "requestBody": {
         "required": True,
-        "schema": {"type": "string", "title": "Ins"},
-        "description": "Matricule INS of the patient (15 characters)",
-        "examples": {"ins": {"value": "275126322074974"}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DocumentCreate"}}},
     },
+    "security": [{BEARER_SCHEME: []}],
+}
+"""The deposit reads its request itself (``hot_route``); this documents it as FastAPI would."""
+SEARCH_PARAMETERS: Final[list[dict[str, Any]]] = [
+    _INS_PARAMETER,
     {
         "name": ACCESS_MODE_HEADER,
         "in": "header",
@@ -219,12 +235,7 @@ SEARCH_PARAMETERS: Final[list[dict[str, Any]]] = [
         "schema": {"type": "string"},
         "description": "Why the emergency access (bris de glace)",
     },
-    {
-        "name": TENANT_HEADER,
-        "in": "header",
-        "schema": {"type": "string", "default": DEFAULT_TENANT},
-        "description": "Tenant (isolated copy of the seeded world), created on first use",
-    },
+    _TENANT_PARAMETER,
     {
         "name": "type_code",
         "in": "query",
@@ -317,13 +328,15 @@ def build_router(runtime: Runtime) -> APIRouter:
         status_code=201,
         response_model=None,
         responses=responses(DocumentRead, *_FEED, status=201),
+        openapi_extra=DEPOSIT_OPERATION,
     )
-    async def deposit_document(
-        request: Request, tenant: TenantDep, actor: ActorDep, ins: InsPath, body: DocumentCreate
-    ) -> Response:
+    @hot_route
+    async def deposit_document(request: Request) -> Response:
         """TD2: feed the DMP with a document (INS checked with INSi: 902, 903, 904, 905)."""
-        pro = require_professional(actor)
-        matricule = service.check_ins(ins)
+        tenant = request_tenant(request)
+        pro = require_professional(await get_actor(request))
+        matricule = service.check_ins(request.path_params["ins"])
+        body = await json_body(request, DocumentCreate)
         new = await feeder.from_body(request, tenant, matricule, body)
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:

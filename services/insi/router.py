@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from asyncio import sleep
 from datetime import date, datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from fastapi import APIRouter, Request, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from services.insi import access, logiciels, repository, service, soap
 from services.insi.config import get_insi_settings
@@ -46,7 +45,7 @@ from services.insi.schemas import (
 )
 from services.insi.seed import DOCUMENTED_IDAM
 from services.insi.traits import split_matricule
-from shared.app import BEARER_SCHEME, hot_route
+from shared.app import BEARER_SCHEME, hot_route, json_body
 from shared.auth import TokenError, bearer_token
 from shared.dependencies import TenantDep
 from shared.errors import SandboxError, error_responses
@@ -148,19 +147,6 @@ def _json(content: bytes) -> Response:
     return Response(content, media_type="application/json")
 
 
-_M = TypeVar("_M", bound=BaseModel)
-
-
-async def _body(request: Request, model: type[_M]) -> _M:
-    """The request's JSON body as ``model``: one pydantic-core pass over the raw bytes; a bad body is
-    the usual 422 ``validation-error``."""
-    try:
-        return model.model_validate_json(await request.body())
-    except ValidationError as exc:
-        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
-        raise RequestValidationError(errors) from None
-
-
 def _documented(model: type[BaseModel]) -> dict[str, Any]:
     """OpenAPI of a JSON operation whose endpoint reads the request itself (see ``build_router``)."""
     return {
@@ -243,7 +229,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     async def search_by_traits(request: Request) -> Response:
         """Search the INS by the traits (rechercherInsAvecTraitsIdentite): 00, 01 or 02."""
         register, today = await _call(request)
-        body = await _body(request, TraitsSearch)
+        body = await json_body(request, TraitsSearch)
         query, demande = service.prepare_traits(
             body.nom_naissance,
             body.prenoms,
@@ -267,7 +253,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     async def search_by_vitale(request: Request) -> Response:
         """Search the INS with the data of a carte Vitale (rechercherInsAvecCarteVitale): 00, 01 or 02."""
         register, today = await _call(request)
-        body = await _body(request, VitaleSearch)
+        body = await json_body(request, VitaleSearch)
         query, demande = service.prepare_vitale(
             register,
             individu=None
@@ -296,7 +282,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     async def verify(request: Request) -> Response:
         """Verify an INS already held against INSi: 01 when unknown, else 00 saying which traits differ."""
         register, today = await _call(request)
-        body = await _body(request, VerifyRequest)
+        body = await json_body(request, VerifyRequest)
         query, demande = service.prepare_verification(
             register,
             matricule=body.matricule,

@@ -1,4 +1,5 @@
-"""``hot_route``: an endpoint served by a plain Starlette route first, still documented by FastAPI."""
+"""The app factory's routes: ``hot_route`` endpoints served by a plain Starlette route first and still
+documented, and the bearer scheme and tenant header documented where a route reads them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import pytest
 from fastapi import APIRouter, Request, Response
 from starlette.routing import Route
 
-from shared.app import create_service_app, hot_route
+from shared.app import BEARER_SCHEME, create_service_app, hot_route
+from shared.dependencies import ActorDep, TenantDep
 from shared.errors import NotFound
 from shared.runtime import Runtime
+from shared.tenancy import TENANT_HEADER
 
 
 def _app(runtime: Runtime) -> tuple[APIRouter, list[object]]:
@@ -64,3 +67,32 @@ def test_hot_route_refuses_an_endpoint_with_other_parameters() -> None:
 
     with pytest.raises(TypeError, match="exactly one parameter"):
         hot_route(endpoint)
+
+
+def test_routes_reading_the_caller_document_the_bearer_scheme_and_the_tenant(runtime: Runtime) -> None:
+    router = APIRouter(prefix="/v1")
+
+    @router.get("/mine")
+    async def mine(actor: ActorDep) -> dict[str, str]:
+        """The caller's own thing."""
+        return {"kind": actor.kind}
+
+    @router.get("/tenanted")
+    async def tenanted(tenant: TenantDep) -> dict[str, str]:
+        """The tenant's thing."""
+        return {"tenant": tenant.name}
+
+    @router.get("/open")
+    async def open_route() -> dict[str, str]:
+        """Nobody's thing."""
+        return {}
+
+    app = create_service_app(name="t", title="t", description="t", runtime=runtime, routers=[router])
+    paths = app.openapi()["paths"]
+    mine_op, tenanted_op, open_op = (paths[p]["get"] for p in ("/v1/mine", "/v1/tenanted", "/v1/open"))
+    assert mine_op["security"] == [{BEARER_SCHEME: []}]
+    assert [p["name"] for p in mine_op["parameters"]] == [TENANT_HEADER]
+    assert "security" not in tenanted_op
+    assert [p["name"] for p in tenanted_op["parameters"]] == [TENANT_HEADER]
+    assert "security" not in open_op
+    assert "parameters" not in open_op
