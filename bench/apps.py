@@ -18,6 +18,12 @@ async def small() -> dict[str, object]:
     return {"status": "ok", "n": 1}
 
 
+@bare.post("/small")
+async def small_post(request: Request) -> dict[str, object]:
+    """The same answer to a POST whose body is read: the floor of a JSON operation on this machine."""
+    return {"status": "ok", "n": len(await request.body())}
+
+
 def probes() -> FastAPI:
     """The same bare route, once open and once behind the sandbox's token verification."""
     app = FastAPI(telemetry=NO_TELEMETRY)

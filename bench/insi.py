@@ -105,6 +105,7 @@ def run(ctx: BenchContext) -> None:
         loads = rounds(
             [
                 ("bare", lambda: wrk(f"{ctx.bare.base}/small")),
+                ("bare-post", lambda: wrk(f"{ctx.bare.base}/small", script=json_script, headers=auth)),
                 (
                     "traits",
                     lambda: wrk(f"{server.base}/insi/v1/search-by-traits", script=json_script, headers=auth),
@@ -114,6 +115,11 @@ def run(ctx: BenchContext) -> None:
         )
     ref = loads["bare"]
     print(f"  bare FastAPI GET: {ref.rps:,.0f} req/s, p99 {ref.p99_ms:.2f} ms")
+    floor = loads["bare-post"]
+    print(
+        f"  bare FastAPI POST of the same JSON body (the machine's floor for a JSON operation): "
+        f"{floor.rps:,.0f} req/s = {floor.rps / ref.rps:.2f}x, p99 {floor.p99_ms:.2f} ms"
+    )
     traits = loads["traits"]
     ratio = traits.rps / ref.rps
     ctx.report(
