@@ -13,7 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from email import errors as email_errors
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -67,9 +67,22 @@ class Inspected:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _text(value: str | None) -> str | None:
+def _text(value: str | Header | None) -> str | None:
+    """A header as text: RFC 2047 encoded words decoded, raw UTF-8 (SMTPUTF8, RFC 6532) read as such."""
     if value is None:
         return None
+    if isinstance(value, Header):
+        parts = []
+        for chunk, charset in decode_header(value):
+            if isinstance(chunk, bytes):
+                encoding = "utf-8" if charset in (None, "unknown-8bit") else charset
+                try:
+                    parts.append(chunk.decode(encoding, "replace"))
+                except LookupError:
+                    parts.append(chunk.decode("utf-8", "replace"))
+            else:
+                parts.append(chunk)
+        return "".join(parts)
     if "=?" not in value:
         return value
     try:
