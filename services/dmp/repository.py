@@ -568,9 +568,9 @@ def delete_matrice(conn: Connection) -> None:
 # --- services: MSSanté's claim of the pending notifications (service_router.py) ----------
 
 
-def claim_notifications(conn: Connection, now: int, limit: int) -> list[Notification]:
-    """Mark up to ``limit`` unsent notifications sent at ``now`` and return them, in one statement: the
-    ``sent_at IS NULL`` condition is re-checked on each row, so two callers never claim the same one."""
+def claim_notifications(conn: Connection, now: int, limit: int) -> list[tuple[str, Notification]]:
+    """Mark up to ``limit`` unsent notifications sent at ``now`` and return them with their INS, in one
+    statement: ``sent_at IS NULL`` is re-checked on each row, so two callers never claim the same one."""
     pending = (
         select(_notification.c.id)
         .where(_notification.c.sent_at.is_(None))
@@ -584,8 +584,9 @@ def claim_notifications(conn: Connection, now: int, limit: int) -> list[Notifica
         .values(sent_at=now)
         .returning(*_notification.c)
     ).all()
-    return sorted(
+    return [
         (
+            r.ins,
             Notification(
                 r.id,
                 r.at,
@@ -597,8 +598,7 @@ def claim_notifications(conn: Connection, now: int, limit: int) -> list[Notifica
                 r.document_id,
                 r.email,
                 r.sent_at,
-            )
-            for r in rows
-        ),
-        key=lambda n: n.id,
-    )
+            ),
+        )
+        for r in sorted(rows, key=lambda r: int(r.id))
+    ]

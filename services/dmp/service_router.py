@@ -72,7 +72,7 @@ def build_service_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
             claimed = repository.claim_notifications(conn, now, limit)
-        items: list[dict[str, Any]] = [rendering.notification(n) for n in claimed]
+        items: list[dict[str, Any]] = [{"ins": ins, **rendering.notification(n)} for ins, n in claimed]
         return json_response(items)
 
     return router

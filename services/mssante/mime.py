@@ -31,12 +31,8 @@ FATAL_DEFECTS: Final = (
 """Defects that make the MIME structure unreadable: the message is refused (550 5.6.0)."""
 
 INVISIBLE_PATIENT: Final = "INVISIBLE_PATIENT"
-_INS_IN_METADATA = re.compile(
-    r"([0-9]{5}[0-9AB][0-9]{7}[0-9]{2})\^\^\^&amp;(1\.2\.250\.1\.213\.1\.4\.(?:8|9|10|11))"
-)
-_INS_IN_METADATA_RAW = re.compile(
-    r"([0-9]{5}[0-9AB][0-9]{7}[0-9]{2})\^\^\^&(1\.2\.250\.1\.213\.1\.4\.(?:8|9|10|11))"
-)
+_INS_IN_METADATA = re.compile(r"([0-9AB]{15})\^\^\^&(?:amp;)?(1\.2\.250\.1\.213\.1\.4\.(?:8|9|10|11))")
+"""A qualified INS in XDS metadata (sourcePatientId / patientId, a CX ``<INS>^^^&<OID>&ISO``)."""
 _PARSER = BytesParser(policy=compat32)
 
 
@@ -105,7 +101,6 @@ def _zip_metadata(data: bytes) -> Xdm | None:
     except (zipfile.BadZipFile, OSError, ValueError):
         return Xdm(frozenset(), False, readable=False)
     ins = {m.group(1) for m in _INS_IN_METADATA.finditer(text)}
-    ins |= {m.group(1) for m in _INS_IN_METADATA_RAW.finditer(text)}
     return Xdm(frozenset(ins), INVISIBLE_PATIENT in text)
 
 

@@ -4,6 +4,7 @@ notifications). Built with the standard library's ``email`` package."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage, Message
@@ -16,6 +17,11 @@ REPORTING_MTA: Final = "mssante.sandbox"
 POSTMASTER: Final = "mailer-daemon@mssante.sandbox"
 MES_SENDER: Final = "Mon espace santé <ne-pas-repondre@monespacesante.fr>"
 MES_URL: Final = "https://www.monespacesante.fr"
+
+
+def _ascii(text: str) -> str:
+    """The machine-readable fields of a DSN are ASCII (RFC 3464 §2.1): accents dropped."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +61,7 @@ def delivery_status_notification(
         block["Final-Recipient"] = f"rfc822; {failure.recipient}"
         block["Action"] = "failed"
         block["Status"] = failure.status
-        block["Diagnostic-Code"] = f"smtp; 550 {failure.status} {failure.reason}"
+        block["Diagnostic-Code"] = f"smtp; 550 {failure.status} {_ascii(failure.reason)}"
         blocks.append(block)
     status.set_payload(blocks)
     report.attach(status)  # type: ignore[arg-type]

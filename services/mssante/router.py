@@ -40,6 +40,10 @@ Timeout = Annotated[
     float, Query(alias="timeout", ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait at most")
 ]
 
+ToQuery = Annotated[str | None, Query(max_length=200, description="The personal address")]
+KindQuery = Annotated[str | None, Query(max_length=40)]
+InsQuery = Annotated[str | None, Query(max_length=15)]
+
 
 class WaitTimeout(SandboxError):
     status = 408
@@ -211,10 +215,6 @@ def build_router(runtime: Runtime) -> APIRouter:
         return Response(status_code=204)
 
     # --- the outbox ----------
-
-    ToQuery = Annotated[str | None, Query(max_length=200, description="The personal address")]
-    KindQuery = Annotated[str | None, Query(max_length=40)]
-    InsQuery = Annotated[str | None, Query(max_length=15)]
 
     @router.get("/outbox", response_model=list[OutboxRead], tags=["outbox"])
     async def list_outbox(

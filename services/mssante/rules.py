@@ -32,7 +32,8 @@ APPLICATIVE_LOCAL: Final[dict[str, str]] = {
 """The applicative mailbox of a structure, by kind (the software that files what it receives)."""
 APPLICATIVE_DEFAULT: Final = "applicatif"
 
-_INS_LOCAL = re.compile(r"[0-9]{5}[0-9AB][0-9]{9}", re.IGNORECASE)
+_INS_LOCAL = re.compile(r"[0-9]{6}[0-9AB][0-9]{8}", re.IGNORECASE)
+"""A matricule INS: 15 characters, ``2A`` / ``2B`` for a birth in Corsica (department at 6-7)."""
 _TENANT_PREFIX = re.compile(r"^([a-z0-9-]{1,40})/(.+)$")
 
 
