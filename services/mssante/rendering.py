@@ -6,7 +6,6 @@ import base64
 import json
 from datetime import UTC, datetime
 from email import policy
-from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any, cast
 
@@ -61,7 +60,7 @@ def summary(item: StoredMessage) -> MessageSummary:
 
 def message(item: StoredMessage) -> MessageRead:
     """Headers, the text body and the attachments of a stored message."""
-    parsed = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(item.raw or b""))
+    parsed = BytesParser(policy=policy.default).parsebytes(item.raw or b"")
     body_part = parsed.get_body(preferencelist=("plain", "html"))
     body = None
     if body_part is not None:

@@ -55,7 +55,7 @@ def delivery_status_notification(
     per_message = Message()
     per_message["Reporting-MTA"] = f"dns; {REPORTING_MTA}"
     per_message["Arrival-Date"] = format_datetime(arrival)
-    blocks = [per_message]
+    blocks: list[Message | str] = [per_message]
     for failure in failures:
         block = Message()
         block["Final-Recipient"] = f"rfc822; {failure.recipient}"

@@ -118,6 +118,13 @@ _STORED = (
 )
 
 
+def _stored(row: Any, *, with_raw: bool) -> StoredMessage:
+    v = tuple(row)
+    return StoredMessage(
+        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12] if with_raw else None
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Search:
     """Criteria of a mailbox search; every given one must match."""
@@ -158,7 +165,7 @@ def search_messages(
         .order_by(order)
         .limit(limit)
     ).all()
-    return [StoredMessage(*row, raw=None) for row in rows]
+    return [_stored(row, with_raw=False) for row in rows]
 
 
 def get_message(
@@ -169,7 +176,7 @@ def get_message(
         .select_from(_delivery.join(_message, _message.c.id == _delivery.c.message))
         .where(_delivery.c.mailbox == mailbox, _message.c.id == message_id, _delivery.c.state.in_(states))
     ).first()
-    return None if row is None else StoredMessage(*row)
+    return None if row is None else _stored(row, with_raw=True)
 
 
 def get_message_any(conn: Connection, message_id: int) -> StoredMessage | None:
@@ -180,7 +187,7 @@ def get_message_any(conn: Connection, message_id: int) -> StoredMessage | None:
         .where(_message.c.id == message_id)
         .limit(1)
     ).first()
-    return None if row is None else StoredMessage(*row)
+    return None if row is None else _stored(row, with_raw=True)
 
 
 def set_delivery_state(conn: Connection, mailbox: str, message_id: int, state: str) -> bool:

@@ -46,7 +46,8 @@ async def test_activated_patient_receives_and_is_notified(mss: Mss) -> None:
     assert response.status_code == 200, response.text
     assert [m["subject"] for m in response.json()] == ["Résultats"]
     [notice] = await mss.outbox(to=person.email, kind="new-message")
-    assert pro.nom in notice["body"] and "Résultats" not in notice["body"]
+    assert pro.nom in notice["body"]
+    assert "Résultats" not in notice["body"]
 
 
 async def test_opposed_and_closed_patients_give_a_dsn(mss: Mss) -> None:
@@ -67,7 +68,8 @@ async def test_opposed_and_closed_patients_give_a_dsn(mss: Mss) -> None:
     status_part = next(p for p in dsn.walk() if p.get_content_type() == "message/delivery-status")
     blocks = status_part.get_payload()
     assert isinstance(blocks, list)
-    assert blocks[1]["Action"] == "failed" and blocks[1]["Status"].startswith("5.")
+    assert blocks[1]["Action"] == "failed"
+    assert blocks[1]["Status"].startswith("5.")
     assert "Mon espace santé" in read["body"]
 
 
@@ -75,7 +77,8 @@ async def test_open_not_activated_is_kept_and_invites(mss: Mss) -> None:
     pro, person = mss.pro(0), mss.person("open")
     mss.send(pro.mssante, message(pro.mssante, patient_address(person.ins), "En attente"))
     response = await mss.patient("GET", "/messages", person.ins)
-    assert response.status_code == 403 and response.json()["error"] == "mes-not-activated"
+    assert response.status_code == 403
+    assert response.json()["error"] == "mes-not-activated"
     [invite] = await mss.outbox(to=person.email, kind="activation-invitation")
     assert invite["ins"] == person.ins
     activation = await mss.patient("GET", "", person.ins)  # not a route: just checking 404 shape
@@ -118,7 +121,8 @@ async def test_only_a_professional_opens_and_fin_ends(mss: Mss) -> None:
     refused = await mss.patient(
         "POST", f"/conversations/{ended['id']}/messages", person.ins, json={"text": "?"}
     )
-    assert refused.status_code == 403 and refused.json()["error"] == "conversation-ended"
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "conversation-ended"
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         mss.send(address, message(address, pro.mssante, "encore"))
     # a new message from the professional opens a new conversation
@@ -211,14 +215,16 @@ async def test_dmp_service_routes_refuse_other_tokens(mss: Mss) -> None:
         response = await mss.http.get(
             f"/dmp/v1/services/profiles/{person.ins}", headers={"Authorization": f"Bearer {token}"}
         )
-        assert response.status_code == 403 and response.json()["rule"] == "service-client"
+        assert response.status_code == 403
+        assert response.json()["rule"] == "service-client"
     form = {"grant_type": "client_credentials"}
     issued = await mss.oidc.token(form, auth=("esante-mssante", "esante-mssante"))
     token = issued.json()["access_token"]
     response = await mss.http.get(
         f"/dmp/v1/services/profiles/{person.ins}", headers={"Authorization": f"Bearer {token}"}
     )
-    assert response.status_code == 200 and response.json()["statut"] == "activated"
+    assert response.status_code == 200
+    assert response.json()["statut"] == "activated"
 
 
 async def test_wait_long_poll(mss: Mss) -> None:
@@ -228,14 +234,16 @@ async def test_wait_long_poll(mss: Mss) -> None:
     timed_out = await mss.http.get(
         f"/mssante/v1/mailboxes/{b.mssante}/messages/wait", params={"timeout": 0.1}, headers=headers
     )
-    assert timed_out.status_code == 408 and timed_out.json()["error"] == "wait-timeout"
+    assert timed_out.status_code == 408
+    assert timed_out.json()["error"] == "wait-timeout"
     mss.send(a.mssante, message(a.mssante, b.mssante, "attendu"))
     found = await mss.http.get(
         f"/mssante/v1/mailboxes/{b.mssante}/messages/wait",
         params={"subject": "attendu", "timeout": 2},
         headers=headers,
     )
-    assert found.status_code == 200 and found.json()["subject"] == "attendu"
+    assert found.status_code == 200
+    assert found.json()["subject"] == "attendu"
     deleted = await mss.http.delete(
         f"/mssante/v1/mailboxes/{b.mssante}/messages/{found.json()['id']}", headers=headers
     )

@@ -21,7 +21,7 @@ async def test_professional_to_professional_is_delivered(mss: Mss) -> None:
 async def test_auth_is_required_before_mail(mss: Mss) -> None:
     a = mss.pro(0)
     with mss.smtp() as connection:
-        code, text = connection.mail(a.mssante)
+        code, _text = connection.mail(a.mssante)
     assert code == 530
 
 
@@ -121,7 +121,8 @@ async def test_oversized_message_is_refused(mss: Mss) -> None:
             550,
         ),
         (
-            b"From: {a}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\nno parts\r\n",
+            b"From: {a}\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=XX\r\n\r\nno parts\r\n",
             550,
         ),
     ],
@@ -141,15 +142,18 @@ async def test_missing_date_and_message_id_are_added(mss: Mss) -> None:
     [found] = await mss.messages(b, subject="bare")
     read = await mss.read(b, found["id"])
     names = [k for k, _ in read["headers"]]
-    assert "Date" in names and "Message-ID" in names
+    assert "Date" in names
+    assert "Message-ID" in names
 
 
 async def test_8bitmime_and_smtputf8(mss: Mss) -> None:
     a, b = mss.pro(0), mss.pro(1)
     with mss.smtp() as connection:
-        assert connection.has_extn("8bitmime") and connection.has_extn("smtputf8")
+        assert connection.has_extn("8bitmime")
+        assert connection.has_extn("smtputf8")
         connection.login(mss.login(a.mssante), PASSWORD)
-        raw = f"From: {a.mssante}\r\nSubject: Résultats d'analyse\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        raw = f"From: {a.mssante}\r\nSubject: Résultats d'analyse\r\n"
+        raw += "Content-Type: text/plain; charset=utf-8\r\n"
         raw += "Content-Transfer-Encoding: 8bit\r\n\r\nÉchographie normale\r\n"
         connection.sendmail(a.mssante, [b.mssante], raw.encode(), mail_options=["BODY=8BITMIME", "SMTPUTF8"])
     [found] = await mss.messages(b)
