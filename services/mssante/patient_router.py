@@ -117,7 +117,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
             message.set_content(body.text)
             raw = message.as_bytes()
             inspected = mime.inspect(raw)
-            service.check_content(inspected, mailbox, len(raw), [recipient])
+            service.check_content(inspected, mailbox)
             accepted = service.accept(
                 conn, service.Submission(mailbox, [recipient], raw, inspected), now, ms(now)
             )

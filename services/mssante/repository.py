@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from services.mssante.models import (
     MssanteConversation,
@@ -35,8 +35,22 @@ def insert_many(conn: Connection, table: str, rows: Sequence[dict[str, Any]], ba
 # --- mailboxes ----------
 
 
+# Statements of the SMTP hot path are built once (building one costs more than running it on SQLite).
+_GET_MAILBOX = select(_mailbox).where(_mailbox.c.address == bindparam("address"))
+_ADD_USAGE = (
+    update(_mailbox)
+    .where(
+        _mailbox.c.address == bindparam("target"),
+        _mailbox.c.used_bytes + bindparam("size") <= _mailbox.c.quota_bytes,
+    )
+    .values(used_bytes=_mailbox.c.used_bytes + bindparam("size"))
+)
+_INSERT_MESSAGE = insert(_message)
+_INSERT_DELIVERY = insert(_delivery)
+
+
 def get_mailbox(conn: Connection, address: str) -> Mailbox | None:
-    row = conn.execute(select(_mailbox).where(_mailbox.c.address == address)).first()
+    row = conn.execute(_GET_MAILBOX, {"address": address}).first()
     return None if row is None else Mailbox(*row)
 
 
@@ -53,10 +67,9 @@ def list_mailboxes(
     return [Mailbox(*row) for row in conn.execute(query).all()]
 
 
-def add_usage(conn: Connection, address: str, size: int) -> None:
-    conn.execute(
-        update(_mailbox).where(_mailbox.c.address == address).values(used_bytes=_mailbox.c.used_bytes + size)
-    )
+def add_usage(conn: Connection, address: str, size: int) -> bool:
+    """Count ``size`` more bytes in the mailbox, unless that goes over its quota (then False)."""
+    return bool(conn.execute(_ADD_USAGE, {"target": address, "size": size}).rowcount)
 
 
 def set_quota(conn: Connection, address: str, quota: int) -> bool:
@@ -81,16 +94,17 @@ class NewMessage:
 
 def insert_message(conn: Connection, message: NewMessage) -> int:
     result = conn.execute(
-        insert(_message).values(
-            received_at=message.received_at,
-            sender=message.sender,
-            recipients=message.recipients,
-            subject=message.subject,
-            message_id=message.message_id,
-            size=message.size,
-            findings=message.findings,
-            raw=message.raw,
-        )
+        _INSERT_MESSAGE,
+        {
+            "received_at": message.received_at,
+            "sender": message.sender,
+            "recipients": message.recipients,
+            "subject": message.subject,
+            "message_id": message.message_id,
+            "size": message.size,
+            "findings": message.findings,
+            "raw": message.raw,
+        },
     )
     key = result.inserted_primary_key
     assert key is not None
@@ -99,7 +113,7 @@ def insert_message(conn: Connection, message: NewMessage) -> int:
 
 def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(_delivery), rows)
+        conn.execute(_INSERT_DELIVERY, rows)
 
 
 _STORED = (

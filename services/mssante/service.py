@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import make_msgid
@@ -87,20 +86,15 @@ def check_patient_may_write(conn: Connection, patient: Mailbox, recipient: Mailb
     return conversation.id
 
 
-def check_content(
-    inspected: mime.Inspected, sender: Mailbox, size: int, recipients: Iterable[Mailbox]
-) -> None:
-    """DATA: a readable MIME structure, a From header that is the authenticated mailbox, room left in
-    every recipient's quota."""
+def check_content(inspected: mime.Inspected, sender: Mailbox) -> None:
+    """DATA: a readable MIME structure, a From header that is the authenticated mailbox (the room left in
+    each recipient's quota is checked as the message is counted in, see ``accept``)."""
     if inspected.defect is not None:
         raise MessageMalformed(f"malformed MIME: {inspected.defect}", rule="mime")
     if not inspected.from_addresses:
         raise FromMissing("the message has no From header", rule="rfc5322")
     if inspected.from_addresses != (sender.address,):
         raise FromMismatch(f"From must be {sender.address}", rule="sender-owned")
-    for recipient in recipients:
-        if recipient.used_bytes + size > recipient.quota_bytes:
-            raise MailboxFull(f"{recipient.address} has no room for {size} bytes", rule="quota")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +181,8 @@ def accept(conn: Connection, submission: Submission, now: datetime, now_ms: int)
                 "at": now_ms,
             }
         )
-        repository.add_usage(conn, recipient.address, len(raw))
+        if not repository.add_usage(conn, recipient.address, len(raw)):
+            raise MailboxFull(f"{recipient.address} has no room for {len(raw)} bytes", rule="quota")
         (held if state == "held" else delivered).append(recipient.address)
     repository.insert_deliveries(conn, deliveries)
     report_id = None
@@ -251,7 +246,7 @@ def _report(
             }
         ],
     )
-    repository.add_usage(conn, sender.address, len(raw))
+    repository.add_usage(conn, sender.address, len(raw))  # a report over quota is dropped from the count only
     return report
 
 

@@ -196,10 +196,8 @@ class MssanteHandler:
     async def _accept(self, auth: Authenticated, transaction: _Transaction, raw: bytes) -> str:
         tenant = auth.tenant
         inspected = mime.inspect(raw)
-        with tenant.reading() as conn:
-            sender = repository.get_mailbox(conn, auth.mailbox.address) or auth.mailbox
-            recipients = [repository.get_mailbox(conn, r.address) or r for r in transaction.recipients]
-        service.check_content(inspected, sender, len(raw), recipients)
+        sender, recipients = auth.mailbox, transaction.recipients
+        service.check_content(inspected, sender)
         patients: dict[str, PatientStatus] = {}
         if sender.kind != Kind.PATIENT:
             for recipient in recipients:
