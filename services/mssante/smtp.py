@@ -141,6 +141,11 @@ class MssanteHandler:
         """OAUTHBEARER (RFC 7628): ``n,a=<identity>,^Aauth=Bearer <psc access token>^A^A``."""
         return await self._bearer(server, args, "OAUTHBEARER")
 
+    async def handle_exception(self, error: Exception) -> str:
+        """An unexpected error in a command: logged, a transient reply, the listener keeps serving."""
+        log.error("SMTP command failed", exc_info=error)
+        return "451 4.3.0 internal error, try again"
+
     # --- the transaction ----------
 
     async def handle_MAIL(
@@ -228,6 +233,24 @@ def _sasl_bearer(text: str, mechanism: str) -> tuple[str | None, str | None]:
     return user, token
 
 
+AUTH_LINE_LIMIT = 12_288
+"""RFC 4954 §4: an AUTH command line may be 12288 octets (a psc token in XOAUTH2 is over 1000)."""
+
+
+class MssanteSMTP(SMTP):
+    """aiosmtpd's SMTP with room for a bearer token on the AUTH line. The stream's line limit is shared
+    with DATA, whose lines may therefore be as long (the sandbox is lenient there, RFC 5321 says 1000)."""
+
+    line_length_limit = AUTH_LINE_LIMIT + 2
+
+
+class MssanteController(Controller):
+    def factory(self) -> SMTP:
+        server = MssanteSMTP(self.handler, **self.SMTP_kwargs)
+        server.command_size_limits["AUTH"] = AUTH_LINE_LIMIT
+        return server
+
+
 def tls_context(runtime: Runtime) -> ssl.SSLContext:
     """The server certificate of the sandbox CA (made on first start) for STARTTLS and implicit TLS."""
     from shared.tls import server_certificate
@@ -246,9 +269,9 @@ class SmtpListener:
         self.runtime = runtime
         self.port = runtime.settings.smtp_port if port is None else port
         self.tls_port = runtime.settings.smtps_port if tls_port is None else tls_port
-        self._controllers: list[Controller] = []
+        self._controllers: list[MssanteController] = []
 
-    def _controller(self, port: int, context: ssl.SSLContext, implicit: bool) -> Controller:
+    def _controller(self, port: int, context: ssl.SSLContext, implicit: bool) -> MssanteController:
         settings = get_mssante_settings()
         handler = MssanteHandler(self.runtime, settings)
         kwargs: dict[str, Any] = {
@@ -263,7 +286,7 @@ class SmtpListener:
             kwargs["ssl_context"] = context
         else:
             kwargs["tls_context"] = context
-        return Controller(handler, hostname=self.runtime.settings.host, port=port, **kwargs)
+        return MssanteController(handler, hostname=self.runtime.settings.host, port=port, **kwargs)
 
     def start(self) -> None:
         context = tls_context(self.runtime)
