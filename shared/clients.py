@@ -32,6 +32,13 @@ class ServiceClients:
         """Route calls to ``service`` to an app of this process (unless a URL was configured)."""
         self._apps[service] = app
 
+    def fork(self) -> ServiceClients:
+        """The same routes with clients of their own: for code running on another event loop (an
+        ``httpx.AsyncClient`` belongs to the loop it is used on)."""
+        forked = ServiceClients(self._urls)
+        forked._apps = dict(self._apps)
+        return forked
+
     def client(self, service: str) -> httpx.AsyncClient:
         client = self._clients.get(service)
         if client is not None:

@@ -31,7 +31,8 @@ class SandboxSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
-    smtp_port: int = 2525
+    smtp_port: int = Field(default=2525, ge=0, description="SMTP submission port (STARTTLS); 0: no listener")
+    smtps_port: int = Field(default=2465, ge=0, description="SMTP port with implicit TLS; 0: not opened")
     public_url: str | None = Field(
         default=None, description="Base URL clients use to reach the sandbox (issuer URLs derive from it)"
     )

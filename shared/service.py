@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -24,3 +25,6 @@ class ServiceSpec:
     create_app: Callable[[Runtime], FastAPI]
     seed: Seeder | None = None
     on_startup: Callable[[Runtime], None] | None = None
+    serving: Callable[[Runtime], AbstractContextManager[None]] | None = None
+    """What runs beside the HTTP app while the process serves it (MSSanté's SMTP listener): entered when
+    the served app starts, left when it stops; never entered by the test suite's in-process app."""

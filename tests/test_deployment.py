@@ -48,8 +48,9 @@ def test_each_service_has_its_container(service: str, monkeypatch: pytest.Monkey
     assert parsed["command"] == "serve"
     assert parsed["service"] == service
     assert parsed["port"] == port
-    assert container["ports"] == [f"{port}:{port}"]
     settings = _settings_from(container["environment"], monkeypatch)
+    smtp = [f"{p}:{p}" for p in (settings.smtp_port, settings.smtps_port)] if service == "mssante" else []
+    assert container["ports"] == [f"{port}:{port}", *smtp]
     assert settings.port == port
     assert container["depends_on"]["setup"]["condition"] == "service_completed_successfully"
 

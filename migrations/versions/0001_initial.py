@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 06:27:16.066833
+Create Date: 2026-11-23 08:34:54.065461
 """
 
 from collections.abc import Sequence
@@ -173,6 +173,64 @@ def upgrade() -> None:
         sa.Column("origine", sa.String(length=8), nullable=False),
         sa.PrimaryKeyConstraint("idam", name=op.f("pk_insi_logiciel")),
     )
+    op.create_table(
+        "mssante_conversation",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("patient", sa.String(length=200), nullable=False),
+        sa.Column("professional", sa.String(length=200), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("opened_at", sa.BigInteger(), nullable=False),
+        sa.Column("ended_at", sa.BigInteger(), nullable=True),
+        sa.Column("ended_by", sa.String(length=20), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mssante_conversation")),
+    )
+    with op.batch_alter_table("mssante_conversation", schema=None) as batch_op:
+        batch_op.create_index("ix_mssante_conversation_pair", ["patient", "professional"], unique=False)
+
+    op.create_table(
+        "mssante_mailbox",
+        sa.Column("address", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("structure_id", sa.String(length=20), nullable=True),
+        sa.Column("idnat", sa.String(length=40), nullable=True),
+        sa.Column("ins", sa.String(length=15), nullable=True),
+        sa.Column("quota_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("used_bytes", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("address", name=op.f("pk_mssante_mailbox")),
+    )
+    with op.batch_alter_table("mssante_mailbox", schema=None) as batch_op:
+        batch_op.create_index("ix_mssante_mailbox_structure", ["structure_id"], unique=False)
+
+    op.create_table(
+        "mssante_message",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("received_at", sa.BigInteger(), nullable=False),
+        sa.Column("sender", sa.String(length=200), nullable=False),
+        sa.Column("recipients", sa.Text(), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("message_id", sa.String(length=300), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("findings", sa.Text(), nullable=False),
+        sa.Column("raw", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mssante_message")),
+    )
+    op.create_table(
+        "mssante_outbox",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("at", sa.BigInteger(), nullable=False),
+        sa.Column("to_address", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("ins", sa.String(length=15), nullable=True),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("source_id", sa.String(length=40), nullable=True),
+        sa.Column("raw", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mssante_outbox")),
+    )
+    with op.batch_alter_table("mssante_outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_mssante_outbox_to", ["to_address"], unique=False)
+
     op.create_table(
         "psc_authorization_code",
         sa.Column("code_hash", sa.String(length=64), nullable=False),
@@ -413,6 +471,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_insi_history_matricule"), ["matricule"], unique=False)
 
     op.create_table(
+        "mssante_delivery",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("message", sa.Integer(), nullable=False),
+        sa.Column("mailbox", sa.String(length=200), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("conversation", sa.Integer(), nullable=True),
+        sa.Column("at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["message"], ["mssante_message.id"], name=op.f("fk_mssante_delivery_message_mssante_message")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mssante_delivery")),
+    )
+    with op.batch_alter_table("mssante_delivery", schema=None) as batch_op:
+        batch_op.create_index("ix_mssante_delivery_mailbox", ["mailbox", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_mssante_delivery_message"), ["message"], unique=False)
+
+    op.create_table(
         "psc_professional",
         sa.Column("id", sa.String(length=16), nullable=False),
         sa.Column("idnat", sa.String(length=40), nullable=False),
@@ -471,6 +546,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_psc_professional_profession_nom")
 
     op.drop_table("psc_professional")
+    with op.batch_alter_table("mssante_delivery", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mssante_delivery_message"))
+        batch_op.drop_index("ix_mssante_delivery_mailbox")
+
+    op.drop_table("mssante_delivery")
     with op.batch_alter_table("insi_history", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_insi_history_matricule"))
 
@@ -515,6 +595,19 @@ def downgrade() -> None:
     op.drop_table("psc_patient")
     op.drop_table("psc_client")
     op.drop_table("psc_authorization_code")
+    with op.batch_alter_table("mssante_outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_mssante_outbox_to")
+
+    op.drop_table("mssante_outbox")
+    op.drop_table("mssante_message")
+    with op.batch_alter_table("mssante_mailbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_mssante_mailbox_structure")
+
+    op.drop_table("mssante_mailbox")
+    with op.batch_alter_table("mssante_conversation", schema=None) as batch_op:
+        batch_op.drop_index("ix_mssante_conversation_pair")
+
+    op.drop_table("mssante_conversation")
     op.drop_table("insi_logiciel")
     with op.batch_alter_table("insi_identity", schema=None) as batch_op:
         batch_op.drop_index("ix_insi_identity_traits")

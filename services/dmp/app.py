@@ -10,6 +10,7 @@ from services.dmp.errors import ERROR_TABLE
 from services.dmp.fhir_router import build_fhir_router
 from services.dmp.patient_router import build_patient_router
 from services.dmp.router import build_router, build_sandbox_router
+from services.dmp.service_router import build_service_router
 from services.dmp.typecodes import CATEGORIES, TYPES
 from shared.app import create_service_app
 from shared.runtime import Runtime
@@ -53,8 +54,13 @@ activated.
 
 **Notifications** are kept as records readable by the patient API, with the personal e-mail address they
 go to: each professional's first access, every emergency access, every new document a professional
-deposits (unless `INVISIBLE_PATIENT`). MSSanté's outbox does not exist yet; when it does, it sends them
-(and sets `envoye`).
+deposits (unless `INVISIBLE_PATIENT`). MSSanté's outbox sends them: it claims the pending ones with
+`POST /v1/services/notifications/claim` (which sets `envoye` in the same transaction) whenever its
+outbox is read, and e-mails them to the personal address.
+
+**Service routes** (`/v1/services`, only the psc client `esante-mssante`'s own token, client_credentials
+without login_hint): `GET /v1/services/profiles/{ins}` (status, personal address, minor, legal
+representatives: what MSSanté reads at delivery time) and `POST /v1/services/notifications/claim`.
 
 **Documents**: formats `application/pdf`, `text/xml` (CDA R2, `application/xml` and
 `application/hl7-cda+xml` accepted too), `text/plain`, base64, at most `ESANTE_DMP_MAX_DOCUMENT_BYTES`
@@ -120,5 +126,6 @@ def create_app(runtime: Runtime) -> FastAPI:
             build_patient_router(runtime),
             build_fhir_router(runtime),
             build_sandbox_router(runtime),
+            build_service_router(runtime),
         ],
     )

@@ -563,3 +563,42 @@ def put_matrice(conn: Connection, document: str, now: int) -> None:
 
 def delete_matrice(conn: Connection) -> None:
     conn.execute(delete(_matrice))
+
+
+# --- services: MSSanté's claim of the pending notifications (service_router.py) ----------
+
+
+def claim_notifications(conn: Connection, now: int, limit: int) -> list[tuple[str, Notification]]:
+    """Mark up to ``limit`` unsent notifications sent at ``now`` and return them with their INS, in one
+    statement: ``sent_at IS NULL`` is re-checked on each row, so two callers never claim the same one."""
+    pending = (
+        select(_notification.c.id)
+        .where(_notification.c.sent_at.is_(None))
+        .order_by(_notification.c.id)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        update(_notification)
+        .where(_notification.c.id.in_(pending), _notification.c.sent_at.is_(None))
+        .values(sent_at=now)
+        .returning(*_notification.c)
+    ).all()
+    return [
+        (
+            r.ins,
+            Notification(
+                r.id,
+                r.at,
+                r.kind,
+                r.acteur_id,
+                r.acteur_nom,
+                r.mode,
+                r.justification,
+                r.document_id,
+                r.email,
+                r.sent_at,
+            ),
+        )
+        for r in sorted(rows, key=lambda r: int(r.id))
+    ]

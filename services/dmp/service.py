@@ -936,3 +936,20 @@ def set_medecin_traitant(conn: Connection, ctx: PatientContext, idnat: str | Non
         conn, ctx.profile.ins, medecin_traitant=None if idnat is None else check_idnat(idnat)
     )
     repository.insert_trace(conn, ctx.profile.ins, Trace(now, "medecin-traitant", ctx.acteur, detail=idnat))
+
+
+# --- services: what MSSanté reads and claims (service_router.py) ----------
+
+
+def service_profile(conn: Connection, ins: str, now: int, today: date) -> dict[str, object]:
+    """A profile's status and personal address, as MSSanté needs them at delivery time."""
+    profile = _profile(conn, check_ins(ins))
+    return {
+        "ins": profile.ins,
+        "statut": lifecycle.statut(profile.dates, now).value,
+        "email": profile.email,
+        "nom_naissance": profile.nom_naissance,
+        "prenoms": list(profile.prenoms),
+        "mineur": is_minor(profile.date_naissance, today),
+        "representants": list(repository.representants(conn, profile.ins)),
+    }

@@ -6,6 +6,8 @@ Documented clients (the secret of each is its client id; only its SHA-256 is sto
   ``http://localhost:*`` and ``http://127.0.0.1:*``, i.e. any port and any path on the loopback host.
 - ``esante-web``: a web application restricted to authorization_code and refresh_token with the one
   redirect URI ``http://localhost:8080/callback``, to rehearse the refusals of a stricter client.
+- ``esante-mssante``: the MSSanté service itself (client_credentials only, no redirect URI): its own
+  token is what the DMP's service routes accept.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from typing import Final
 from sqlalchemy import Connection
 
 from services.psc import repository
-from services.psc.records import GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN, GRANT_TYPES
+from services.psc.records import (
+    GRANT_AUTHORIZATION_CODE,
+    GRANT_CLIENT_CREDENTIALS,
+    GRANT_REFRESH_TOKEN,
+    GRANT_TYPES,
+)
 from shared.config import SandboxSettings
 from shared.population import Population
 
@@ -25,6 +32,7 @@ DEFAULT_CLIENT_SECRET: Final = "esante-ci"
 WEB_CLIENT_ID: Final = "esante-web"
 WEB_CLIENT_SECRET: Final = "esante-web"
 WEB_CLIENT_REDIRECT_URI: Final = "http://localhost:8080/callback"
+MSSANTE_CLIENT_ID: Final = "esante-mssante"
 
 
 def _sha256(secret: str) -> str:
@@ -45,6 +53,13 @@ DOCUMENTED_CLIENTS: Final[tuple[dict[str, str], ...]] = (
         "name": "esante-sandbox web application (authorization code only, one redirect URI)",
         "redirect_uris": WEB_CLIENT_REDIRECT_URI,
         "grant_types": f"{GRANT_AUTHORIZATION_CODE} {GRANT_REFRESH_TOKEN}",
+    },
+    {
+        "client_id": MSSANTE_CLIENT_ID,
+        "secret_sha256": _sha256(MSSANTE_CLIENT_ID),
+        "name": "esante-sandbox MSSanté service (client_credentials, its own token for the DMP)",
+        "redirect_uris": "",
+        "grant_types": GRANT_CLIENT_CREDENTIALS,
     },
 )
 

@@ -26,7 +26,13 @@ app = typer.Typer(
 
 Host = Annotated[str | None, typer.Option(envvar="ESANTE_HOST", help="Interface to listen on [127.0.0.1]")]
 Port = Annotated[int | None, typer.Option(envvar="ESANTE_PORT", help="HTTP port [8000]")]
-SmtpPort = Annotated[int | None, typer.Option(envvar="ESANTE_SMTP_PORT", help="SMTP port [2525]")]
+SmtpPort = Annotated[
+    int | None, typer.Option(envvar="ESANTE_SMTP_PORT", help="SMTP port, STARTTLS (mssante) [2525]; 0: off")
+]
+SmtpsPort = Annotated[
+    int | None,
+    typer.Option(envvar="ESANTE_SMTPS_PORT", help="SMTP port with implicit TLS (mssante) [2465]; 0: off"),
+]
 DataDir = Annotated[
     Path | None,
     typer.Option(envvar="ESANTE_DATA_DIR", help="Folder for databases, keys, certificates [.esante]"),
@@ -137,6 +143,7 @@ def up(
     host: Host = None,
     port: Port = None,
     smtp_port: SmtpPort = None,
+    smtps_port: SmtpsPort = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     persons: Persons = None,
@@ -150,6 +157,7 @@ def up(
         host=host,
         port=port,
         smtp_port=smtp_port,
+        smtps_port=smtps_port,
         data_dir=data_dir,
         database_url=database_url,
         persons=persons,
@@ -164,6 +172,8 @@ def serve(
     service: Annotated[str, typer.Argument(help="Service to run alone, e.g. psc")],
     host: Host = None,
     port: Port = None,
+    smtp_port: SmtpPort = None,
+    smtps_port: SmtpsPort = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     persons: Persons = None,
@@ -180,6 +190,8 @@ def serve(
     settings = _settings(
         host=host,
         port=port,
+        smtp_port=smtp_port,
+        smtps_port=smtps_port,
         data_dir=data_dir,
         database_url=database_url,
         persons=persons,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from html import escape
 
 from fastapi import FastAPI
@@ -49,9 +49,13 @@ def build_root_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if prepare_on_start:
-            _prepare_in_background(runtime, progress, on_ready)
-        yield
+        with ExitStack() as serving:
+            for spec in specs:
+                if spec.serving is not None:
+                    serving.enter_context(spec.serving(runtime))
+            if prepare_on_start:
+                _prepare_in_background(runtime, progress, on_ready)
+            yield
         await runtime.clients.aclose()
 
     root = FastAPI(

@@ -10,10 +10,11 @@ def all_services() -> list[ServiceSpec]:
     from services.adri import SERVICE as ADRI
     from services.dmp import SERVICE as DMP
     from services.insi import SERVICE as INSI
+    from services.mssante import SERVICE as MSSANTE
     from services.psc import SERVICE as PSC
     from services.sandbox import SERVICE as SANDBOX
 
-    return [PSC, INSI, ADRI, DMP, SANDBOX]
+    return [PSC, INSI, ADRI, DMP, MSSANTE, SANDBOX]
 
 
 def service_names() -> list[str]:
