@@ -91,12 +91,12 @@ def line_text(kind: Kind, detail: dict[str, Any]) -> list[str]:
         return [name, detail["posologie"], length]
     if kind is Kind.LPPR:
         renewals = detail.get("renouvellements", 0)
-        text = f"Quantité : {detail['quantite']} par période de {detail['duree_jours']} jours"
+        amount = f"Quantité : {detail['quantite']} par période de {detail['duree_jours']} jours"
         if renewals:
-            text += f", {renewals} renouvellement(s)"
-        return [f"LPP {detail['code_lpp']} - {detail['designation']}", text]
+            amount += f", {renewals} renouvellement(s)"
+        return [f"LPP {detail['code_lpp']} - {detail['designation']}", amount]
     where = "à domicile" if detail["lieu"] == "domicile" else "au cabinet"
-    text = [
+    text: list[str] = [
         f"Faire pratiquer par un(e) infirmier(e) {where} à compter du {_short(detail['date_debut'])}"
         + (" (urgent)" if detail.get("urgence") else "")
         + " :",

@@ -6,7 +6,8 @@ on the version read before (``bump``). Two executants racing on one number: on P
 UPDATE waits for the first's row lock, then finds the version changed; on SQLite the write transaction
 starts with that UPDATE (the reads before it run outside any transaction), which waits for the write
 lock, then finds the version changed. Either way exactly one changes the row; the other is told so and
-rolls back.
+rolls back. The row is read before the lines: lines newer than the row (a commit in between) are
+the true state, so a refusal they cause is right, and a write on the older row fails on its version.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _line_of(row: Sequence[Any]) -> Line:
 
 
 def _prescription_of(row: Sequence[Any], lines: tuple[Line, ...]) -> Prescription:
-    return Prescription(*row[:7], bool(row[7]), *row[8:], lines=lines)  # type: ignore[misc]
+    return Prescription(*row[:7], bool(row[7]), *row[8:], lines=lines)  # type: ignore[misc, call-arg]
 
 
 def get(conn: Connection, numero: str) -> Prescription | None:

@@ -28,11 +28,12 @@ from services.eprescription.schemas import (
     PrescriptionRead,
 )
 from shared.app import BEARER_SCHEME
-from shared.auth import TokenError, bearer_token
+from shared.auth import Actor, TokenError, bearer_token
 from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
 from shared.errors import Forbidden, SandboxError, error_responses
 from shared.runtime import Runtime
 from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER
+from shared.tenants import Tenant
 
 NumeroPath = Annotated[
     str, Path(description="Numéro unique de prescription (18 characters)", examples=["01..."], max_length=40)
@@ -71,6 +72,21 @@ def responses(
 
 def json_response(body: str, status: int = 200) -> Response:
     return Response(body.encode(), status_code=status, media_type=JSON)
+
+
+def record_dispensation(
+    tenant: Tenant, numero: str, actor: Actor, body: DispensationCreate, now: int
+) -> tuple[str, dict[int, int]]:
+    """One dispensation in its own unit of work; when another dispensation of the same number won
+    the race, the whole check runs again on what the winner left (a few times at most)."""
+    for attempt in range(RETRIES):
+        try:
+            with tenant.unit_of_work() as conn:
+                return service.dispense(conn, numero, actor, body, now)
+        except DispensationConcurrente:
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def build_router(runtime: Runtime) -> APIRouter:
@@ -133,14 +149,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         actor = await get_actor(request)
         checked = service.check_numero(numero)
         now = int(tenant.clock.now().timestamp() * 1000)
-        for attempt in range(RETRIES):
-            try:
-                with tenant.unit_of_work() as conn:
-                    statut, restants = service.dispense(conn, checked, actor, body, now)
-                break
-            except DispensationConcurrente:
-                if attempt == RETRIES - 1:
-                    raise
+        statut, restants = record_dispensation(tenant, checked, actor, body, now)
         lines = ",".join(f'{{"rang":{rang},"restant":{left}}}' for rang, left in sorted(restants.items()))
         return json_response(f'{{"numero":"{checked}","statut":"{statut}","lignes":[{lines}]}}', 201)
 
