@@ -67,7 +67,8 @@ def measure(ctx: BenchContext, base: str, label: str) -> None:
     doctor = next(p for p in population.professionals if "generaliste" in p.tags and p.rpps)
     pharmacist = next(p for p in population.professionals if p.profession == "21" and p.rpps)
     persons = [p for p in population.persons if p.mes_status == "activated" and "adult" in p.tags]
-    assert doctor.rpps and pharmacist.rpps
+    assert doctor.rpps
+    assert pharmacist.rpps
     with httpx.Client(base_url=base, timeout=60) as http:
         prescriber = {"Authorization": f"Bearer {_token(http, doctor.rpps)}"}
         auth = {"Authorization": f"Bearer {_token(http, pharmacist.rpps)}"}

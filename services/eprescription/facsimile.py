@@ -12,6 +12,7 @@ wording of the mentions of the real facsimile (seed document 001), not a copy.
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from datetime import date
 from typing import Any, Final
 
@@ -50,6 +51,7 @@ def _qr(numero: str) -> segno.QRCode:
     return segno.make_qr(numero, error="m")
 
 
+@lru_cache(maxsize=4096)
 def qr_png(numero: str, scale: int = 6) -> bytes:
     out = io.BytesIO()
     _qr(numero).save(out, kind="png", scale=scale, border=4)
@@ -127,7 +129,12 @@ def pdf(prescription: Prescription) -> bytes:
 
     def write(text: str, size: float = 10, style: str = "", height: float = 5) -> None:
         doc.set_font("Helvetica", style, size)
-        doc.multi_cell(width, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        line = _latin1(text)
+        # multi_cell's line breaking costs most of a page: only long texts go through it.
+        if doc.get_string_width(line) < width - 2:
+            doc.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
+        else:
+            doc.multi_cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
 
     who = prescription.prescripteur
     title = "Dr " if who.get("profession") == "10" else ""
