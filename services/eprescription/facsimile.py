@@ -12,8 +12,8 @@ wording of the mentions of the real facsimile (seed document 001), not a copy.
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any, Final
 
 import segno
