@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.context import BenchContext
 from bench.harness import uvicorn_server
 
-SUITES = ["foundation", "insi", "adri", "dmp", "mssante"]
+SUITES = ["foundation", "insi", "adri", "dmp", "eprescription", "mssante"]
 """Each is a module of this package with ``run(ctx: BenchContext) -> None``."""
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:34:54.065461
+Create Date: 2026-11-23 09:12:22.818709
 """
 
 from collections.abc import Sequence
@@ -140,6 +140,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("dmp_trace", schema=None) as batch_op:
         batch_op.create_index("ix_dmp_trace_ins_at", ["ins", "at"], unique=False)
+
+    op.create_table(
+        "eprescription_prescription",
+        sa.Column("numero", sa.String(length=18), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("statut", sa.String(length=12), nullable=False),
+        sa.Column("famille", sa.String(length=20), nullable=False),
+        sa.Column("prescrite_at", sa.BigInteger(), nullable=False),
+        sa.Column("prescrite_le", sa.String(length=10), nullable=False),
+        sa.Column("executer_avant", sa.String(length=10), nullable=True),
+        sa.Column("consentement", sa.Boolean(), nullable=False),
+        sa.Column("ins", sa.String(length=15), nullable=False),
+        sa.Column("patient", sa.Text(), nullable=False),
+        sa.Column("prescripteur_idnat", sa.String(length=40), nullable=False),
+        sa.Column("prescripteur", sa.Text(), nullable=False),
+        sa.Column("delivrances", sa.Integer(), nullable=False),
+        sa.Column("first_delivery_at", sa.BigInteger(), nullable=True),
+        sa.Column("closed_at", sa.BigInteger(), nullable=True),
+        sa.Column("depot_dmp", sa.String(length=16), nullable=False),
+        sa.Column("depot_dmp_motif", sa.String(length=400), nullable=True),
+        sa.Column("depot_dmp_document", sa.String(length=32), nullable=True),
+        sa.PrimaryKeyConstraint("numero", name=op.f("pk_eprescription_prescription")),
+    )
+    with op.batch_alter_table("eprescription_prescription", schema=None) as batch_op:
+        batch_op.create_index("ix_eprescription_prescription_ins", ["ins"], unique=False)
+        batch_op.create_index(
+            "ix_eprescription_prescription_prescripteur", ["prescripteur_idnat"], unique=False
+        )
 
     op.create_table(
         "insi_identity",
@@ -455,6 +483,45 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "eprescription_dispensation",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("numero", sa.String(length=18), nullable=False),
+        sa.Column("rang", sa.Integer(), nullable=False),
+        sa.Column("at", sa.BigInteger(), nullable=False),
+        sa.Column("executant_idnat", sa.String(length=40), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["numero"],
+            ["eprescription_prescription.numero"],
+            name=op.f("fk_eprescription_dispensation_numero_eprescription_prescription"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_eprescription_dispensation")),
+    )
+    with op.batch_alter_table("eprescription_dispensation", schema=None) as batch_op:
+        batch_op.create_index("ix_eprescription_dispensation_numero", ["numero"], unique=False)
+
+    op.create_table(
+        "eprescription_line",
+        sa.Column("numero", sa.String(length=18), nullable=False),
+        sa.Column("rang", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("liste", sa.String(length=12), nullable=False),
+        sa.Column("conditionnement", sa.String(length=24), nullable=False),
+        sa.Column("duree_jours", sa.Integer(), nullable=False),
+        sa.Column("quantite_periode", sa.Integer(), nullable=False),
+        sa.Column("conditionnement_superieur", sa.Boolean(), nullable=False),
+        sa.Column("date_debut", sa.String(length=10), nullable=True),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("restant", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["numero"],
+            ["eprescription_prescription.numero"],
+            name=op.f("fk_eprescription_line_numero_eprescription_prescription"),
+        ),
+        sa.PrimaryKeyConstraint("numero", "rang", name=op.f("pk_eprescription_line")),
+    )
+    op.create_table(
         "insi_history",
         sa.Column("identity_id", sa.String(length=16), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
@@ -555,6 +622,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_insi_history_matricule"))
 
     op.drop_table("insi_history")
+    op.drop_table("eprescription_line")
+    with op.batch_alter_table("eprescription_dispensation", schema=None) as batch_op:
+        batch_op.drop_index("ix_eprescription_dispensation_numero")
+
+    op.drop_table("eprescription_dispensation")
     with op.batch_alter_table("dmp_representant", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dmp_representant_representant_ins"))
 
@@ -614,6 +686,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_insi_identity_matricule_od")
 
     op.drop_table("insi_identity")
+    with op.batch_alter_table("eprescription_prescription", schema=None) as batch_op:
+        batch_op.drop_index("ix_eprescription_prescription_prescripteur")
+        batch_op.drop_index("ix_eprescription_prescription_ins")
+
+    op.drop_table("eprescription_prescription")
     with op.batch_alter_table("dmp_trace", schema=None) as batch_op:
         batch_op.drop_index("ix_dmp_trace_ins_at")
 

@@ -9,12 +9,13 @@ def all_services() -> list[ServiceSpec]:
     """Every service's spec; imported lazily so that `esante --help` stays fast."""
     from services.adri import SERVICE as ADRI
     from services.dmp import SERVICE as DMP
+    from services.eprescription import SERVICE as EPRESCRIPTION
     from services.insi import SERVICE as INSI
     from services.mssante import SERVICE as MSSANTE
     from services.psc import SERVICE as PSC
     from services.sandbox import SERVICE as SANDBOX
 
-    return [PSC, INSI, ADRI, DMP, MSSANTE, SANDBOX]
+    return [PSC, INSI, ADRI, DMP, EPRESCRIPTION, MSSANTE, SANDBOX]
 
 
 def service_names() -> list[str]:
