@@ -1,13 +1,13 @@
 """Every query of the DMP (SQLAlchemy Core on the caller's connection); nothing else builds SQL.
 
 The hot paths (a professional's search, a deposit) run statements compiled once per dialect on the
-request's DBAPI connection (``_Prepared``): measured here, SQLAlchemy's execution and result layers cost
+request's DBAPI connection (``shared.db.Prepared``): measured here, SQLAlchemy's execution and result layers cost
 four times the query itself, and the perf anchors show the ORM costs more still.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -23,7 +23,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.elements import ClauseElement
 
 from services.dmp.access import Reglages
 from services.dmp.lifecycle import Dates
@@ -38,7 +37,7 @@ from services.dmp.models import (
     DmpTrace,
 )
 from services.dmp.records import Document, LienRecord, Notification, Profile, Trace
-from shared.db import table_of
+from shared.db import Prepared, table_of
 
 _profile = table_of(DmpProfile)
 _representant = table_of(DmpRepresentant)
@@ -58,50 +57,6 @@ _TABLES = {
     "trace": _trace,
     "notification": _notification,
 }
-
-
-class _Prepared:
-    """A statement compiled once per dialect, run on the request's DBAPI connection (same transaction)
-    without SQLAlchemy's result machinery: rows come back as plain tuples."""
-
-    def __init__(self, statement: ClauseElement) -> None:
-        self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
-
-    def _cursor(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        entry = self._compiled.get(conn.dialect.name)
-        if entry is None:
-            compiled = self.statement.compile(dialect=conn.dialect)
-            order = getattr(compiled, "positiontup", None)
-            entry = (compiled.string, tuple(order) if order else None)
-            self._compiled[conn.dialect.name] = entry
-        sql, order = entry
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(sql, dict(params) if order is None else tuple(params[name] for name in order))
-        return cursor
-
-    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        cursor = self._cursor(conn, params)
-        try:
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
-
-    def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        cursor = self._cursor(conn, params)
-        try:
-            row = cursor.fetchone()
-            return None if row is None else tuple(row)
-        finally:
-            cursor.close()
-
-    def run(self, conn: Connection, params: Mapping[str, Any]) -> int:
-        """Execute a write; the number of rows it changed."""
-        cursor = self._cursor(conn, params)
-        try:
-            return int(cursor.rowcount)
-        finally:
-            cursor.close()
 
 
 # --- seeding and bulk loading ----------
@@ -163,8 +118,8 @@ def _profile_of(row: Sequence[Any]) -> Profile:
     )
 
 
-_GET_PROFILE = _Prepared(select(*_PROFILE_COLUMNS).where(_profile.c.ins == bindparam("ins")))
-_GET_PROFILE_AND_LIEN = _Prepared(
+_GET_PROFILE = Prepared(select(*_PROFILE_COLUMNS).where(_profile.c.ins == bindparam("ins")))
+_GET_PROFILE_AND_LIEN = Prepared(
     select(*_PROFILE_COLUMNS, _lien.c.statut, _lien.c.first_access_at)
     .select_from(
         _profile.outerjoin(_lien, and_(_lien.c.ins == _profile.c.ins, _lien.c.idnat == bindparam("idnat")))
@@ -228,7 +183,7 @@ def _upsert(
     return conn.execute(stmt.returning(table.c[keys[0]])).first() is not None
 
 
-_MARK_FIRST = _Prepared(
+_MARK_FIRST = Prepared(
     update(_lien)
     .where(
         _lien.c.ins == bindparam("ins"),
@@ -307,7 +262,7 @@ def _document_of(row: Sequence[Any]) -> Document:
     return Document._make(row)
 
 
-_LIST_DOCUMENTS = _Prepared(
+_LIST_DOCUMENTS = Prepared(
     select(*_DOCUMENT_COLUMNS)
     .where(
         _document.c.ins == bindparam("ins"),
@@ -316,12 +271,12 @@ _LIST_DOCUMENTS = _Prepared(
     )
     .order_by(_document.c.date_acte.desc(), _document.c.id)
 )
-_GET_DOCUMENT = _Prepared(select(*_DOCUMENT_COLUMNS).where(_document.c.id == bindparam("id")))
-_INSERT_DOCUMENT = _Prepared(insert(_document).values({c.name: bindparam(c.name) for c in _DOCUMENT_COLUMNS}))
-_INSERT_CONTENU = _Prepared(
+_GET_DOCUMENT = Prepared(select(*_DOCUMENT_COLUMNS).where(_document.c.id == bindparam("id")))
+_INSERT_DOCUMENT = Prepared(insert(_document).values({c.name: bindparam(c.name) for c in _DOCUMENT_COLUMNS}))
+_INSERT_CONTENU = Prepared(
     insert(_contenu).values(document_id=bindparam("document_id"), contenu=bindparam("contenu"))
 )
-_GET_CONTENU = _Prepared(select(_contenu.c.contenu).where(_contenu.c.document_id == bindparam("id")))
+_GET_CONTENU = Prepared(select(_contenu.c.contenu).where(_contenu.c.document_id == bindparam("id")))
 
 
 _TRACE_FIELDS = (
@@ -354,8 +309,8 @@ _CONSULT_SELECT = (
     .where(_profile.c.ins == bindparam("ins"))
     .order_by(_document.c.date_acte.desc(), _document.c.id)
 )
-_CONSULT = _Prepared(_CONSULT_SELECT)
-_CONSULT_TRACED = _Prepared(
+_CONSULT = Prepared(_CONSULT_SELECT)
+_CONSULT_TRACED = Prepared(
     _CONSULT_SELECT.add_cte(
         insert(_trace).values({name: bindparam(f"t_{name}") for name in _TRACE_FIELDS}).cte("traced")
     )
@@ -460,8 +415,8 @@ def purge_before(conn: Connection, ins: str, before: int) -> None:
 
 # --- traces and notifications ----------
 
-_INSERT_TRACE = _Prepared(insert(_trace).values({name: bindparam(name) for name in _TRACE_FIELDS}))
-_INSERT_NOTIFICATION = _Prepared(
+_INSERT_TRACE = Prepared(insert(_trace).values({name: bindparam(name) for name in _TRACE_FIELDS}))
+_INSERT_NOTIFICATION = Prepared(
     insert(_notification).values(
         {
             name: bindparam(name)
