@@ -1,8 +1,8 @@
 """Every query of the DMP (SQLAlchemy Core on the caller's connection); nothing else builds SQL.
 
 The hot paths (a professional's search, a deposit) run statements compiled once per dialect on the
-request's DBAPI connection (``shared.db.Prepared``): measured here, SQLAlchemy's execution and result layers cost
-four times the query itself, and the perf anchors show the ORM costs more still.
+request's DBAPI connection (``shared.db.Prepared``): measured here, SQLAlchemy's execution and result
+layers cost four times the query itself, and the perf anchors show the ORM costs more still.
 """
 
 from __future__ import annotations
