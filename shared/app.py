@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -44,6 +44,20 @@ def hot_route(endpoint: Endpoint) -> Endpoint:
         raise TypeError(f"{endpoint.__name__}: a hot route takes exactly one parameter, `request`")
     setattr(endpoint, _HOT, True)
     return endpoint
+
+
+_BODY = "__esante_hot_body__"
+
+
+def hot_json_route(model: type[BaseModel]) -> Callable[[Endpoint], Endpoint]:
+    """``hot_route`` for an operation whose JSON body is ``model`` (read with ``json_body``): the
+    exported OpenAPI document gets the request body FastAPI would have written for a body parameter."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _BODY, model)
+        return hot_route(endpoint)
+
+    return mark
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -141,6 +155,24 @@ def _uses(dependant: Dependant, call: Callable[..., Any]) -> bool:
     return dependant.call is call or any(_uses(sub, call) for sub in dependant.dependencies)
 
 
+def _document_body(
+    path: dict[str, Any], methods: Collection[str], model: type[BaseModel], components: dict[str, Any]
+) -> None:
+    """A hot route's JSON body, as FastAPI documents a body parameter: a required ``requestBody``
+    referring to the model's schema among the components (its nested models beside it)."""
+    found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = components.setdefault("schemas", {})
+    for name, nested in found.pop("$defs", {}).items():
+        schemas.setdefault(name, nested)
+    schemas.setdefault(model.__name__, found)
+    reference = {"$ref": f"#/components/schemas/{model.__name__}"}
+    for method in methods:
+        path[method.lower()]["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": reference}},
+        }
+
+
 def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callable[[], dict[str, Any]]:
     """Document the tenant header and the bearer scheme on the routes whose dependencies read them."""
 
@@ -150,9 +182,13 @@ def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callab
         schema = get_openapi(
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
+        components = schema.setdefault("components", {})
         for route in _api_routes(routers):
             if not route.include_in_schema:
                 continue
+            body: type[BaseModel] | None = getattr(route.endpoint, _BODY, None)
+            if body is not None:
+                _document_body(schema["paths"][route.path_format], route.methods or (), body, components)
             secured = _uses(route.dependant, get_actor)
             if not (secured or _uses(route.dependant, get_tenant)):
                 continue
@@ -161,7 +197,7 @@ def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callab
                 operation.setdefault("parameters", []).append(_TENANT_PARAMETER)
                 if secured:
                     operation["security"] = [{BEARER_SCHEME: []}]
-        schema.setdefault("components", {}).setdefault("securitySchemes", {})[BEARER_SCHEME] = {
+        components.setdefault("securitySchemes", {})[BEARER_SCHEME] = {
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",

@@ -41,7 +41,7 @@ from services.dmp.schemas import (
     SearchRead,
     StatusRead,
 )
-from shared.app import BEARER_SCHEME, hot_route, json_body
+from shared.app import BEARER_SCHEME, hot_json_route, hot_route, json_body
 from shared.auth import TokenError, bearer_token, require_professional
 from shared.clients import UpstreamError
 from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
@@ -214,10 +214,6 @@ _TENANT_PARAMETER: Final[dict[str, Any]] = {
 }
 DEPOSIT_OPERATION: Final[dict[str, Any]] = {
     "parameters": [_INS_PARAMETER, _TENANT_PARAMETER],
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DocumentCreate"}}},
-    },
     "security": [{BEARER_SCHEME: []}],
 }
 """The deposit reads its request itself (``hot_route``); this documents it as FastAPI would."""
@@ -330,7 +326,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         responses=responses(DocumentRead, *_FEED, status=201),
         openapi_extra=DEPOSIT_OPERATION,
     )
-    @hot_route
+    @hot_json_route(DocumentCreate)
     async def deposit_document(request: Request) -> Response:
         """TD2: feed the DMP with a document (INS checked with INSi: 902, 903, 904, 905)."""
         tenant = request_tenant(request)

@@ -27,7 +27,7 @@ from services.eprescription.schemas import (
     PrescriptionListRead,
     PrescriptionRead,
 )
-from shared.app import BEARER_SCHEME
+from shared.app import BEARER_SCHEME, hot_json_route, hot_route, json_body
 from shared.auth import Actor, TokenError, bearer_token
 from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
 from shared.errors import Forbidden, SandboxError, error_responses
@@ -121,9 +121,9 @@ def build_router(runtime: Runtime) -> APIRouter:
         responses=responses(PrescriptionRead, *_BY_NUMBER, PrescriptionClose),
         openapi_extra={"parameters": _NUMERO_PARAMETERS, "security": [{BEARER_SCHEME: []}]},
     )
+    @hot_route
     async def read_prescription(request: Request) -> Response:
         """The prescription by its number (scanned from the QR code): lines and what remains of each."""
-        # Hot path: tenant, caller and number read by hand (documented in openapi_extra).
         tenant = request_tenant(request)
         actor = await get_actor(request)
         numero = service.check_numero(request.path_params["numero"])
@@ -142,12 +142,15 @@ def build_router(runtime: Runtime) -> APIRouter:
             DispensationRefusee,
             DispensationConcurrente,
         ),
+        openapi_extra={"parameters": _NUMERO_PARAMETERS, "security": [{BEARER_SCHEME: []}]},
     )
-    async def dispense(request: Request, numero: NumeroPath, body: DispensationCreate) -> Response:
+    @hot_json_route(DispensationCreate)
+    async def dispense(request: Request) -> Response:
         """Record what was delivered, line by line (all the lines of the request, or none)."""
         tenant = request_tenant(request)
         actor = await get_actor(request)
-        checked = service.check_numero(numero)
+        checked = service.check_numero(request.path_params["numero"])
+        body = await json_body(request, DispensationCreate)
         now = int(tenant.clock.now().timestamp() * 1000)
         statut, restants = record_dispensation(tenant, checked, actor, body, now)
         lines = ",".join(f'{{"rang":{rang},"restant":{left}}}' for rang, left in sorted(restants.items()))

@@ -6,9 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 from starlette.routing import Route
 
-from shared.app import BEARER_SCHEME, create_service_app, hot_route
+from shared.app import BEARER_SCHEME, create_service_app, hot_json_route, hot_route, json_body
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import NotFound
 from shared.runtime import Runtime
@@ -96,3 +97,39 @@ def test_routes_reading_the_caller_document_the_bearer_scheme_and_the_tenant(run
     assert [p["name"] for p in tenanted_op["parameters"]] == [TENANT_HEADER]
     assert "security" not in open_op
     assert "parameters" not in open_op
+
+
+class _Nested(BaseModel):
+    code: str
+
+
+class _ItemCreate(BaseModel):
+    name: str = Field(min_length=1)
+    nested: _Nested
+
+
+@pytest.mark.asyncio
+async def test_hot_json_route_reads_its_body_and_documents_it(runtime: Runtime) -> None:
+    router = APIRouter(prefix="/v1")
+
+    @router.post("/items")
+    @hot_json_route(_ItemCreate)
+    async def create_item(request: Request) -> Response:
+        """Create an item."""
+        body = await json_body(request, _ItemCreate)
+        return Response(f"{body.name}:{body.nested.code}")
+
+    app = create_service_app(name="t", title="t", description="t", runtime=runtime, routers=[router])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        created = await http.post("/v1/items", json={"name": "a", "nested": {"code": "b"}})
+        assert created.text == "a:b"
+        refused = await http.post("/v1/items", json={"name": "", "nested": {}})
+    assert refused.status_code == 422
+    assert refused.json()["error"] == "validation-error"
+    assert "body.name" in refused.json()["detail"]
+    spec = app.openapi()
+    body = spec["paths"]["/v1/items"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/_ItemCreate"}
+    schemas = spec["components"]["schemas"]
+    assert schemas["_ItemCreate"]["properties"]["nested"] == {"$ref": "#/components/schemas/_Nested"}
+    assert "_Nested" in schemas
