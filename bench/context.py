@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.harness import Server, uvicorn_server
+
+DEFAULT_POSTGRES = "postgresql+psycopg:///esantebench?host=/var/run/postgresql&port=5433"
+
+
+def postgres_url(database: str) -> str:
+    """A PostgreSQL URL for a suite's own databases (names prefixed ``database``), on the cluster of
+    ``ESANTE_BENCH_DATABASE_URL``: `make bench` passes the test suite's own cluster (started by `make
+    postgres`, durability off: see scripts/ensure_postgres.sh)."""
+    from sqlalchemy import make_url
+
+    base = make_url(os.environ.get("ESANTE_BENCH_DATABASE_URL", DEFAULT_POSTGRES))
+    return base.set(database=database).render_as_string(hide_password=False)
 
 
 @dataclass

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import random
 import sqlite3
 import statistics
@@ -29,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from bench.context import BenchContext
+from bench.context import BenchContext, postgres_url
 from bench.harness import rounds, wrk
 from shared.config import SandboxSettings
 from shared.db import PostgresStorage, make_storage
@@ -39,11 +38,7 @@ from shared.runtime import Runtime
 PERSONS = 100_000
 PER_PERSON = 10
 SAMPLE = 2000
-PG_URL = os.environ.get(
-    "ESANTE_BENCH_DATABASE_URL", "postgresql+psycopg:///esantebench?host=/var/run/postgresql&port=5433"
-)
-"""`make bench` passes the test suite's own cluster (started by `make postgres`, durability off: see
-scripts/ensure_postgres.sh)."""
+PG_URL = postgres_url("esantebench")
 COLUMNS = (
     "id, ins, set_id, version, replaces, status, archived, type_code, titre, date_acte, deposited_at, "
     "auteur_kind, auteur_id, auteur_nom, auteur_profession, structure_id, structure_nom, depose_par, "

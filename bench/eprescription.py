@@ -12,14 +12,14 @@ from typing import Any
 
 import httpx
 
-from bench.context import BenchContext
+from bench.context import BenchContext, postgres_url
 from bench.dmp import _lua_cycle
 from bench.harness import rounds, wrk
 from shared.config import SandboxSettings
 from shared.db import PostgresStorage
 from shared.population import generate_population
 
-PG_URL = "postgresql+psycopg:///esantebencherx?host=/var/run/postgresql"
+PG_URL = postgres_url("esantebencherx")
 PRESCRIPTIONS = 20
 PDFS = 100
 
