@@ -21,6 +21,14 @@ class Tenant:
         self.name = name
         self.engine = engine
         self.clock = clock
+        # Reads open no transaction on PostgreSQL, as SQLite's reads already do not: psycopg would send
+        # BEGIN and, when the connection goes back to the pool, ROLLBACK, each a round trip to the server
+        # (about 0.2 ms on this machine kind, more than a whole small request).
+        self._reader = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Connection]:
@@ -30,8 +38,9 @@ class Tenant:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A connection for reads only (nothing is committed)."""
-        with self.engine.connect() as conn:
+        """A connection for reads only: each statement sees what is committed when it runs (no
+        transaction spans the block); never write through it."""
+        with self._reader.connect() as conn:
             yield conn
 
 

@@ -64,7 +64,13 @@ _L_COLUMNS = (
     _line.c.restant,
 )
 
-_GET = Prepared(select(*_P_COLUMNS).where(_prescription.c.numero == bindparam("numero")))
+_GET = Prepared(
+    select(*_P_COLUMNS, *_L_COLUMNS)
+    .select_from(_prescription.outerjoin(_line, _line.c.numero == _prescription.c.numero))
+    .where(_prescription.c.numero == bindparam("numero"))
+    .order_by(_line.c.rang)
+)
+"""A prescription and its lines in one statement (one round trip on PostgreSQL)."""
 _LINES = Prepared(select(*_L_COLUMNS).where(_line.c.numero == bindparam("numero")).order_by(_line.c.rang))
 _BUMP = Prepared(
     update(_prescription)
@@ -117,12 +123,13 @@ def _prescription_of(row: Sequence[Any], lines: tuple[Line, ...]) -> Prescriptio
 
 
 def get(conn: Connection, numero: str) -> Prescription | None:
-    """A prescription with its lines (two indexed reads)."""
-    row = _GET.first(conn, {"numero": numero})
-    if row is None:
+    """A prescription with its lines."""
+    rows = _GET.rows(conn, {"numero": numero})
+    if not rows:
         return None
-    lines = tuple(_line_of(r) for r in _LINES.rows(conn, {"numero": numero}))
-    return _prescription_of(row, lines)
+    width = len(_P_COLUMNS)
+    lines = tuple(_line_of(r[width:]) for r in rows if r[width] is not None)
+    return _prescription_of(rows[0][:width], lines)
 
 
 def list_for_patient(conn: Connection, ins: str) -> list[Prescription]:
