@@ -20,6 +20,7 @@ from services.eprescription.errors import (
     PrescriptionRefusee,
     ProfessionRefusee,
 )
+from services.eprescription.records import Prescription
 from services.eprescription.schemas import (
     DispensationCreate,
     ExecutionsRead,
@@ -182,7 +183,8 @@ def build_router(runtime: Runtime) -> APIRouter:
             prescription, done = service.executions(conn, checked, actor)
         return json_response(rendering.executions_json(prescription, done))
 
-    def viewed(tenant: Any, actor: Any, numero: str) -> Any:
+    def viewed(tenant: Tenant, actor: Actor, numero: str) -> Prescription:
+        """The prescription ``numero`` when ``actor`` may see it (its patient, prescriber, executants)."""
         checked = service.check_numero(numero)
         with tenant.reading() as conn:
             prescription = service.load(conn, checked)
