@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from random import Random
 
 import pytest
 
@@ -153,20 +154,35 @@ def test_add_months_keeps_the_end_of_month() -> None:
     assert rules.add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
 
 
-def test_numbers_are_valid_and_catch_one_typo() -> None:
-    numero = make_numero()
-    assert parse_numero(numero) == numero
-    assert parse_numero(numero.lower()[:6] + "-" + numero[6:]) == numero
-    for index in range(2, 18):
-        for char in ALPHABET[:5]:
-            if char != numero[index]:
-                with pytest.raises(NumeroError) as raised:
-                    parse_numero(numero[:index] + char + numero[index + 1 :])
-                assert raised.value.rule == "numero-check"
-        if index < 17 and numero[index] != numero[index + 1]:
-            swapped = numero[:index] + numero[index + 1] + numero[index] + numero[index + 2 :]
-            with pytest.raises(NumeroError):
-                parse_numero(swapped)
+def test_numbers_are_valid_and_catch_every_substitution() -> None:
+    draw = Random(5)
+    for _ in range(50):
+        numero = make_numero(draw)
+        assert parse_numero(numero) == numero
+        assert parse_numero(numero.lower()[:6] + "-" + numero[6:]) == numero
+        for index in range(2, 18):
+            for char in ALPHABET:
+                if char != numero[index]:
+                    with pytest.raises(NumeroError) as raised:
+                        parse_numero(numero[:index] + char + numero[index + 1 :])
+                    assert raised.value.rule == "numero-check"
+
+
+def test_nearly_every_adjacent_transposition_is_caught() -> None:
+    draw = Random(6)
+    swaps = missed = 0
+    for _ in range(2000):
+        numero = make_numero(draw)
+        for index in range(2, 17):
+            if numero[index] != numero[index + 1]:
+                swaps += 1
+                try:
+                    parse_numero(numero[:index] + numero[index + 1] + numero[index] + numero[index + 2 :])
+                except NumeroError:
+                    continue
+                missed += 1
+    assert swaps > 25_000
+    assert missed / swaps < 0.002
 
 
 @pytest.mark.parametrize(
