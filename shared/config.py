@@ -7,7 +7,6 @@ shares: where data lives, which database, how the population is generated, how s
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -67,9 +66,3 @@ class SandboxSettings(BaseSettings):
     @property
     def uses_postgres(self) -> bool:
         return self.database_url is not None and self.database_url.startswith("postgres")
-
-
-@lru_cache
-def get_settings() -> SandboxSettings:
-    """The process's settings, built once on first use (never at import)."""
-    return SandboxSettings()

@@ -21,11 +21,6 @@ from shared.tenants import Tenant
 _TENANT_HEADER = TENANT_HEADER.lower()
 
 
-async def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 def request_tenant(request: Request) -> Tenant:
     """The tenant named by ``X-Sandbox-Tenant`` (default ``default``), created on first use."""
     runtime: Runtime = request.app.state.runtime

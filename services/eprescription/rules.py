@@ -282,12 +282,3 @@ def _check_lppr(line: LineState, when: Moment, quantite: int) -> Refus | None:
             "lppr-delivrance-max", f"{quantite} in one delivery: at most one period ({line.quantite_periode})"
         )
     return None
-
-
-def delivery_deadline(kind: Kind, liste: Liste, prescrite_le: date) -> date | None:
-    """The last day of the first delivery the rules allow (None when they set none)."""
-    if kind is Kind.LPPR:
-        return add_months(prescrite_le, LPPR_FIRST_DELIVERY_MONTHS)
-    if kind is Kind.MEDICAMENT and liste is not Liste.NONE:
-        return add_months(prescrite_le, MEDICAMENT_FIRST_DELIVERY_MONTHS)
-    return None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 
 from services.mssante.models import (
     MssanteConversation,
@@ -193,17 +193,6 @@ def get_message(
     return None if row is None else _stored(row, with_raw=True)
 
 
-def get_message_any(conn: Connection, message_id: int) -> StoredMessage | None:
-    """A message whatever mailbox holds it (the sandbox's inspection route)."""
-    row = conn.execute(
-        select(*_STORED, _message.c.raw)
-        .select_from(_delivery.join(_message, _message.c.id == _delivery.c.message))
-        .where(_message.c.id == message_id)
-        .limit(1)
-    ).first()
-    return None if row is None else _stored(row, with_raw=True)
-
-
 def set_delivery_state(conn: Connection, mailbox: str, message_id: int, state: str) -> bool:
     result = conn.execute(
         update(_delivery)
@@ -221,10 +210,6 @@ def release_held(conn: Connection, mailbox: str) -> int:
         .values(state="delivered")
     )
     return int(result.rowcount)
-
-
-def count_messages(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(_message)).scalar_one())
 
 
 # --- conversations ----------

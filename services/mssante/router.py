@@ -84,6 +84,16 @@ async def pull_dmp_notifications(link: DmpLink, tenant: Tenant) -> None:
             service.send_personal(conn, [reports.dmp_notification(n) for n in claimed], now, ms(now))
 
 
+def readable_message(tenant: Tenant, actor: Actor, address: str, message_id: int) -> StoredMessage:
+    """Message ``message_id`` of the caller's mailbox ``address``, with its stored bytes."""
+    with tenant.reading() as conn:
+        mailbox = owned_mailbox(conn, actor, address)
+        found = repository.get_message(conn, mailbox.address, message_id, READABLE)
+    if found is None or found.raw is None:
+        raise MessageUnknown(f"no message {message_id} in {mailbox.address}", rule="message-exists")
+    return found
+
+
 def build_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["mailboxes"])
     link = DmpLink(runtime.clients, get_mssante_settings())
@@ -172,12 +182,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         tenant: TenantDep, actor: ActorDep, address: AddressPath, message_id: int
     ) -> MessageRead:
         """A message: headers, text body, attachments (base64) and the X-MSS-* findings."""
-        with tenant.reading() as conn:
-            mailbox = owned_mailbox(conn, actor, address)
-            found = repository.get_message(conn, mailbox.address, message_id, READABLE)
-        if found is None:
-            raise MessageUnknown(f"no message {message_id} in {mailbox.address}", rule="message-exists")
-        return rendering.message(found)
+        return rendering.message(readable_message(tenant, actor, address, message_id))
 
     @router.get(
         "/mailboxes/{address}/messages/{message_id}/raw",
@@ -191,11 +196,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         tenant: TenantDep, actor: ActorDep, address: AddressPath, message_id: int
     ) -> Response:
         """The message as stored (RFC 5322 bytes)."""
-        with tenant.reading() as conn:
-            mailbox = owned_mailbox(conn, actor, address)
-            found = repository.get_message(conn, mailbox.address, message_id, READABLE)
-        if found is None or found.raw is None:
-            raise MessageUnknown(f"no message {message_id} in {mailbox.address}", rule="message-exists")
+        found = readable_message(tenant, actor, address, message_id)
         return Response(found.raw, media_type="message/rfc822")
 
     @router.delete(

@@ -22,13 +22,6 @@ def service_names() -> list[str]:
     return [spec.name for spec in all_services()]
 
 
-def get_service(name: str) -> ServiceSpec:
-    for spec in all_services():
-        if spec.name == name:
-            return spec
-    raise KeyError(name)
-
-
 COMPOSE_PORTS: dict[str, int] = {
     "psc": 8001,
     "insi": 8002,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -98,6 +98,7 @@ class Oidc:
     http: httpx.AsyncClient
     tenant: str
     runtime: Runtime
+    _headers: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     async def token(
         self, form: dict[str, str], *, auth: tuple[str, str] | None = CI, patients: bool = False
@@ -120,11 +121,34 @@ class Oidc:
         token: str = response.json()["access_token"]
         return token
 
-    async def freeze(self, at: datetime) -> None:
+    async def professional_headers(
+        self, professional: Professional, card_mode: str | None = None
+    ) -> dict[str, str]:
+        """The ``Authorization`` header of ``professional`` (RPPS, else IdNat), issued once until the
+        clock is frozen again."""
+        key = f"{professional.rpps or professional.idnat}/{card_mode}"
+        if key not in self._headers:
+            token = await self.professional_token(professional.rpps or professional.idnat, card_mode)
+            self._headers[key] = {"Authorization": f"Bearer {token}"}
+        return dict(self._headers[key])
+
+    async def patient_headers(self, person: Person) -> dict[str, str]:
+        """The ``Authorization`` header of ``person`` (patient issuer), issued once until the clock is
+        frozen again."""
+        key = f"patient/{person.ins}"
+        if key not in self._headers:
+            self._headers[key] = {"Authorization": f"Bearer {await self.patient_token(person.ins)}"}
+        return dict(self._headers[key])
+
+    async def freeze(self, at: datetime | str) -> None:
+        """Freeze the tenant clock at ``at`` (an instant or ISO 8601 text); tokens are judged by that
+        clock, so the headers issued before are forgotten."""
+        now = at if isinstance(at, str) else at.isoformat()
         response = await self.http.put(
-            f"/sandbox/tenants/{self.tenant}/clock", json={"mode": "frozen", "now": at.isoformat()}
+            f"/sandbox/tenants/{self.tenant}/clock", json={"mode": "frozen", "now": now}
         )
         assert response.status_code == 200, response.text
+        self._headers.clear()
 
     async def userinfo(self, token: str, *, patients: bool = False, **headers: str) -> httpx.Response:
         base = PATIENTS if patients else PSC

@@ -9,22 +9,13 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from shared.population import Person, Population, Professional, generate_population
-from shared.runtime import Runtime
+from shared.population import Person, Population, Professional
 
 TOKEN = "/psc/protocol/openid-connect/token"
 PATIENT_TOKEN = "/psc/patients/protocol/openid-connect/token"
 CI = {"client_id": "esante-ci", "client_secret": "esante-ci"}
 REFERENCE_NOON = "2026-01-01T12:00:00Z"
 """Noon on the population's reference date: the day its tags (rights-open...) describe."""
-
-
-@pytest.fixture(scope="session")
-def population(runtime: Runtime) -> Population:
-    settings = runtime.settings
-    return generate_population(
-        seed=settings.seed, persons=settings.persons, reference_date=settings.reference_date
-    )
 
 
 @pytest.fixture(scope="session")

@@ -6,16 +6,8 @@ import httpx
 import pytest
 from dmp_helpers import Cases, Dmp
 
-from shared.population import Population, generate_population
-from shared.runtime import Runtime
-
-
-@pytest.fixture(scope="session")
-def population(runtime: Runtime) -> Population:
-    settings = runtime.settings
-    return generate_population(
-        seed=settings.seed, persons=settings.persons, reference_date=settings.reference_date
-    )
+from shared.population import Population
+from shared.testing.oidc import Oidc
 
 
 @pytest.fixture(scope="session")
@@ -24,5 +16,5 @@ def cases(population: Population) -> Cases:
 
 
 @pytest.fixture
-def dmp(client: httpx.AsyncClient, tenant_name: str) -> Dmp:
-    return Dmp(client, tenant_name)
+def dmp(client: httpx.AsyncClient, tenant_name: str, oidc: Oidc) -> Dmp:
+    return Dmp(client, tenant_name, oidc)

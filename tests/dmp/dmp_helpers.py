@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from shared.population import Person, Population, Professional
+from shared.testing.oidc import Oidc
 
-TOKEN = "/psc/protocol/openid-connect/token"
-PATIENT_TOKEN = "/psc/patients/protocol/openid-connect/token"
-CI = {"client_id": "esante-ci", "client_secret": "esante-ci"}
 REFERENCE_NOON = "2026-01-01T12:00:00Z"
 TEXT = base64.b64encode(b"Compte rendu de consultation").decode()
 PDF = base64.b64encode(b"%PDF-1.4\n%sandbox\n").decode()
@@ -96,40 +94,20 @@ class Dmp:
 
     http: httpx.AsyncClient
     tenant: str
-    _tokens: dict[tuple[str, str | None], str] = field(default_factory=dict)
-
-    async def token(self, login_hint: str, card_mode: str | None = None) -> str:
-        key = (login_hint, card_mode)
-        if key not in self._tokens:
-            form = {"grant_type": "client_credentials", "login_hint": login_hint, **CI}
-            if card_mode is not None:
-                form["card_mode"] = card_mode
-            response = await self.http.post(TOKEN, data=form)
-            assert response.status_code == 200, response.text
-            self._tokens[key] = response.json()["access_token"]
-        return self._tokens[key]
+    oidc: Oidc
+    frozen: bool = False
 
     async def pro(
         self, professional: Professional, card_mode: str | None = None, **headers: str
     ) -> dict[str, str]:
-        token = await self.token(professional.rpps or professional.idnat, card_mode)
-        return {"Authorization": f"Bearer {token}", **headers}
+        return {**await self.oidc.professional_headers(professional, card_mode), **headers}
 
     async def patient(self, person: Person) -> dict[str, str]:
-        key = (f"patient:{person.ins}", None)
-        if key not in self._tokens:
-            form = {"grant_type": "client_credentials", "login_hint": person.ins, **CI}
-            response = await self.http.post(PATIENT_TOKEN, data=form)
-            assert response.status_code == 200, response.text
-            self._tokens[key] = response.json()["access_token"]
-        return {"Authorization": f"Bearer {self._tokens[key]}"}
+        return await self.oidc.patient_headers(person)
 
     async def freeze(self, when: str = REFERENCE_NOON) -> None:
-        response = await self.http.put(
-            f"/sandbox/tenants/{self.tenant}/clock", json={"mode": "frozen", "now": when}
-        )
-        assert response.status_code == 200, response.text
-        self._tokens.clear()  # tokens are judged by the tenant clock: take new ones
+        await self.oidc.freeze(when)
+        self.frozen = True
 
     async def deposit(
         self, person: Person, headers: dict[str, str], type_code: str = "11488-4", **changes: Any

@@ -218,7 +218,7 @@ def write_state(
 async def test_no_document_is_returned_where_the_rules_refuse_it(
     dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str, case: Case
 ) -> None:
-    if not dmp._tokens:  # first example of this tenant
+    if not dmp.frozen:  # first example of this tenant
         await dmp.freeze(NOW.isoformat().replace("+00:00", "Z"))
     child = cases.person("minor", "mes-activated", test=lambda p: bool(p.parents))
     person = child if case.caller == "kine" else cases.person("mes-activated", "adult")

@@ -37,11 +37,9 @@ async def test_prescription_to_dispensation_across_services(
         if p.profession == "10" and not p.regulation and p.structure_id in finess
     )
     pharmacien = next(p for p in population.professionals if p.profession == "21")
-    assert medecin.rpps is not None
-    assert pharmacien.rpps is not None
-    doctor = {"Authorization": f"Bearer {await oidc.professional_token(medecin.rpps)}"}
-    pharmacy = {"Authorization": f"Bearer {await oidc.professional_token(pharmacien.rpps)}"}
-    patient = {"Authorization": f"Bearer {await oidc.patient_token(person.ins)}"}
+    doctor = await oidc.professional_headers(medecin)
+    pharmacy = await oidc.professional_headers(pharmacien)
+    patient = await oidc.patient_headers(person)
 
     qualified = await client.post(
         "/insi/v1/search-by-traits",

@@ -7,6 +7,7 @@ import pytest
 from erx_helpers import Cases, Erx
 
 from shared.population import Population
+from shared.testing.oidc import Oidc
 
 
 @pytest.fixture(scope="session")
@@ -15,5 +16,5 @@ def cases(population: Population) -> Cases:
 
 
 @pytest.fixture
-def erx(client: httpx.AsyncClient, tenant_name: str) -> Erx:
-    return Erx(client, tenant_name)
+def erx(client: httpx.AsyncClient, tenant_name: str, oidc: Oidc) -> Erx:
+    return Erx(client, tenant_name, oidc)

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 import pytest_asyncio
 from insi_wire import Insi
 
-from shared.population import Population, generate_population
-from shared.runtime import Runtime
-
-
-@pytest.fixture(scope="session")
-def population(runtime: Runtime) -> Population:
-    settings = runtime.settings
-    return generate_population(
-        seed=settings.seed, persons=settings.persons, reference_date=settings.reference_date
-    )
+from shared.population import Population
 
 
 @pytest_asyncio.fixture
