@@ -12,31 +12,18 @@ script, and the ratio to it printed beside the target's, which is read against t
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 
 import httpx
 
 from bench.context import BenchContext
-from bench.harness import rounds, wrk
+from bench.harness import request_cycle, rounds, wrk
 from shared.config import SandboxSettings
 
 PERSONS = "100000"
 SAMPLE = 2000
 PAGE = 500
-
-
-def _lua_cycle(paths: list[str]) -> str:
-    """A wrk script whose successive requests walk through ``paths``."""
-    return (
-        f"local paths = {json.dumps(paths).replace('[', '{').replace(']', '}')}\n"
-        "local i = 0\n"
-        "request = function()\n"
-        "  i = i + 1\n"
-        "  return wrk.format('GET', paths[(i % #paths) + 1])\n"
-        "end\n"
-    )
 
 
 def _sample(http: httpx.Client) -> list[dict[str, object]]:
@@ -99,11 +86,11 @@ def lookups(ctx: BenchContext, base: str) -> None:
         f"  first lookup of each of {len(paths)} beneficiaries (reads the tables, one client): "
         f"median {statistics.median(cold):.2f} ms, p99 {cold[int(len(cold) * 0.99) - 1]:.2f} ms"
     )
-    script, card_script = _lua_cycle(paths), _lua_cycle(cards)
+    script, card_script = request_cycle([(p, None) for p in paths]), request_cycle([(c, None) for c in cards])
     loads = rounds(
         [
             ("bare", lambda: wrk(f"{ctx.bare.base}/small")),
-            ("bare-script", lambda: wrk(f"{ctx.bare.base}/small", script=_lua_cycle(["/small"]))),
+            ("bare-script", lambda: wrk(f"{ctx.bare.base}/small", script=request_cycle([("/small", None)]))),
             ("protected", lambda: wrk(f"{base}/bench/protected", headers=auth)),
             ("lookup", lambda: wrk(f"{base}/adri/v1/beneficiaries/x", script=script, headers=auth)),
             ("card", lambda: wrk(f"{base}/adri/v1/beneficiaries", script=card_script, headers=auth)),

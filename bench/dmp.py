@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from bench.context import BenchContext, postgres_url
-from bench.harness import rounds, wrk
+from bench.harness import request_cycle, rounds, wrk
 from shared.config import SandboxSettings
 from shared.db import PostgresStorage, make_storage
 from shared.population import Person, Population, generate_population
@@ -137,28 +137,6 @@ def load_documents(url: str, population: Population) -> int:
     return count
 
 
-def _lua_cycle(requests: list[tuple[str, str | None]]) -> str:
-    """A wrk script whose successive requests walk through (path, JSON body or None)."""
-
-    def entry(path: str, body: str | None) -> str:
-        return "{" + json.dumps(path) + ", " + ("nil" if body is None else f"[==[{body}]==]") + "}"
-
-    entries = ",\n".join(entry(path, body) for path, body in requests)
-    return (
-        f"local reqs = {{\n{entries}\n}}\n"
-        "local i = 0\n"
-        "request = function()\n"
-        "  i = i + 1\n"
-        "  local r = reqs[(i % #reqs) + 1]\n"
-        "  if r[2] == nil then return wrk.format('GET', r[1]) end\n"
-        "  local h = {}\n"
-        "  for k, v in pairs(wrk.headers) do h[k] = v end\n"
-        "  h['Content-Type'] = 'application/json'\n"
-        "  return wrk.format('POST', r[1], h, r[2])\n"
-        "end\n"
-    )
-
-
 def _deposit_body(person: Person) -> str:
     return json.dumps(
         {
@@ -235,8 +213,8 @@ def measure(ctx: BenchContext, base: str, population: Population, label: str) ->
     ):
         values.sort()
         print(f"  {what} of {len(values)} patients, one client: median {statistics.median(values):.2f} ms")
-    search = _lua_cycle([(f"/dmp/v1/patients/{p.ins}/documents", None) for p in sample])
-    deposit = _lua_cycle([(f"/dmp/v1/patients/{p.ins}/documents", _deposit_body(p)) for p in sample])
+    search = request_cycle([(f"/dmp/v1/patients/{p.ins}/documents", None) for p in sample])
+    deposit = request_cycle([(f"/dmp/v1/patients/{p.ins}/documents", _deposit_body(p)) for p in sample])
     loads = rounds(
         [
             ("bare", lambda: wrk(f"{ctx.bare.base}/small")),

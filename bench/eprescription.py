@@ -13,8 +13,7 @@ from typing import Any
 import httpx
 
 from bench.context import BenchContext, postgres_url
-from bench.dmp import _lua_cycle
-from bench.harness import rounds, wrk
+from bench.harness import request_cycle, rounds, wrk
 from shared.config import SandboxSettings
 from shared.db import PostgresStorage
 from shared.population import generate_population
@@ -95,8 +94,8 @@ def measure(ctx: BenchContext, base: str, label: str) -> None:
         f"  {label}: prescription created (PDF + DMP deposit), median {statistics.median(creations):.1f} ms"
     )
     body = json.dumps({"lignes": [{"rang": 1, "quantite": 1}]})
-    read = _lua_cycle([(f"/eprescription/v1/prescriptions/{n}", None) for n in numbers])
-    dispense = _lua_cycle([(f"/eprescription/v1/prescriptions/{n}/dispensations", body) for n in created])
+    read = request_cycle([(f"/eprescription/v1/prescriptions/{n}", None) for n in numbers])
+    dispense = request_cycle([(f"/eprescription/v1/prescriptions/{n}/dispensations", body) for n in created])
     loads = rounds(
         [
             ("bare", lambda: wrk(f"{ctx.bare.base}/small")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,40 @@ def rounds(measure: list[tuple[str, object]], n: int = 3) -> dict[str, Load]:
         name: Load(statistics.median(x.rps for x in loads), statistics.median(x.p99_ms for x in loads))
         for name, loads in seen.items()
     }
+
+
+def request_cycle(requests: Sequence[tuple[str, str | None]]) -> str:
+    """A wrk script whose successive requests walk through (path, JSON body or None).
+
+    Each request is formatted once, on its first use, then sent as the same string: formatting it
+    anew for every request (a Lua table of headers, ``wrk.format``) cost the single wrk thread more
+    than some servers spend answering, so the measured server sat waiting for requests."""
+
+    def entry(path: str, body: str | None) -> str:
+        return "{" + json.dumps(path) + ", " + ("nil" if body is None else f"[==[{body}]==]") + "}"
+
+    entries = ",\n".join(entry(path, body) for path, body in requests)
+    return (
+        f"local reqs = {{\n{entries}\n}}\n"
+        "local built = {}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #reqs + 1\n"
+        "  local ready = built[i]\n"
+        "  if ready then return ready end\n"
+        "  local r = reqs[i]\n"
+        "  if r[2] == nil then\n"
+        "    ready = wrk.format('GET', r[1])\n"
+        "  else\n"
+        "    local h = {}\n"
+        "    for k, v in pairs(wrk.headers) do h[k] = v end\n"
+        "    h['Content-Type'] = 'application/json'\n"
+        "    ready = wrk.format('POST', r[1], h, r[2])\n"
+        "  end\n"
+        "  built[i] = ready\n"
+        "  return ready\n"
+        "end\n"
+    )
 
 
 def post_script(body: str) -> str:

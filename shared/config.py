@@ -28,6 +28,11 @@ class SandboxSettings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="PostgreSQL URL; SQLite files under data_dir when unset"
     )
+    sqlite_synchronous: Literal["off", "normal", "full"] = Field(
+        default="off",
+        description="SQLite's `synchronous` for tenant databases: off survives a killed sandbox but not a "
+        "power cut (reset the tenant then); normal or full also survive a power cut, slower on writes",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     smtp_port: int = Field(default=2525, ge=0, description="SMTP submission port (STARTTLS); 0: no listener")

@@ -27,7 +27,9 @@ class Runtime:
         # answering (see `clock_propagation_seconds`), so the change is seen everywhere by then.
         self.clock_propagation_seconds = 0.25 if settings.uses_postgres else 0.0
         cache = self.clock_propagation_seconds if settings.uses_postgres else None
-        self.tenants = TenantRegistry(self.storage, clock_cache_seconds=cache)
+        self.tenants = TenantRegistry(
+            self.storage, clock_cache_seconds=cache, sqlite_synchronous=settings.sqlite_synchronous
+        )
         self.clients = ServiceClients(settings.service_urls)
         self.verifier = TokenVerifier(
             issuer=settings.issuer, patient_issuer=settings.patient_issuer, fetch_jwks=self._fetch_jwks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +13,45 @@ from shared.clock import TenantClock
 from shared.db import Storage, make_engine
 from shared.errors import NotFound
 from shared.tenancy import check_tenant_name
+
+
+class _Pinned:
+    """One connection kept out of the pool for the blocks that find it free.
+
+    Checking a connection out of SQLAlchemy's pool and back in costs 20-30 us a request on this machine
+    kind, a tenth of a hot read. The pinned connection skips both; a block that finds it in use (another
+    thread, or a coroutine that awaits inside its block) takes one from the pool as before, so no two
+    blocks ever share a connection. A broken connection is replaced on next use."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._conn: Connection | None = None
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        if not self._lock.acquire(blocking=False):
+            with self._engine.connect() as spare:
+                yield spare
+            return
+        try:
+            pinned = self._conn
+            if pinned is None or pinned.closed or pinned.invalidated:
+                pinned = self._conn = self._engine.connect()
+            try:
+                yield pinned
+            finally:
+                if pinned.in_transaction():
+                    pinned.rollback()
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Give the connection back to the pool (waits for the block using it)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 class Tenant:
@@ -24,24 +64,38 @@ class Tenant:
         # Reads open no transaction on PostgreSQL, as SQLite's reads already do not: psycopg would send
         # BEGIN and, when the connection goes back to the pool, ROLLBACK, each a round trip to the server
         # (about 0.2 ms on this machine kind, more than a whole small request).
-        self._reader = (
+        reader = (
             engine.execution_options(isolation_level="AUTOCOMMIT")
             if engine.dialect.name == "postgresql"
             else engine
         )
+        self._reader = _Pinned(reader)
+        self._writer = _Pinned(engine)
+        # Connections still pinned when the tenant is forgotten go back to the pool, not to the GC.
+        self._finalizer = weakref.finalize(self, _close_all, (self._reader, self._writer))
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Connection]:
         """A transaction: committed when the block ends normally, rolled back on any error."""
-        with self.engine.begin() as conn:
+        with self._writer.connection() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads only: each statement sees what is committed when it runs (no
         transaction spans the block); never write through it."""
-        with self._reader.connect() as conn:
+        with self._reader.connection() as conn:
             yield conn
+
+    def close(self) -> None:
+        """Return the pinned connections and dispose of the engine."""
+        self._finalizer()
+        self.engine.dispose()
+
+
+def _close_all(pinned: tuple[_Pinned, ...]) -> None:
+    for each in pinned:
+        each.close()
 
 
 class UnknownTenant(NotFound):
@@ -51,8 +105,11 @@ class UnknownTenant(NotFound):
 class TenantRegistry:
     """Opens tenants' databases, creating each from the template the first time its name is used."""
 
-    def __init__(self, storage: Storage, *, clock_cache_seconds: float | None) -> None:
+    def __init__(
+        self, storage: Storage, *, clock_cache_seconds: float | None, sqlite_synchronous: str = "normal"
+    ) -> None:
         self.storage = storage
+        self._synchronous = sqlite_synchronous
         self._clock_cache_seconds = clock_cache_seconds
         self._open: dict[str, Tenant] = {}
         self._lock = threading.Lock()
@@ -73,7 +130,7 @@ class TenantRegistry:
         return tenant
 
     def _open_tenant(self, name: str) -> Tenant:
-        engine = make_engine(self.storage.tenant_url(name))
+        engine = make_engine(self.storage.tenant_url(name), synchronous=self._synchronous)
         tenant = Tenant(name, engine, TenantClock(engine, cache_seconds=self._clock_cache_seconds))
         self._open[name] = tenant
         return tenant
@@ -81,7 +138,7 @@ class TenantRegistry:
     def _close(self, name: str) -> None:
         tenant = self._open.pop(name, None)
         if tenant is not None:
-            tenant.engine.dispose()
+            tenant.close()
 
     def reset(self, name: str) -> Tenant:
         """Put ``name`` back to the seeded state (creating it when it did not exist)."""

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from services.sandbox.provisioning import Progress, prepare
 from services.sandbox.registry import all_services
-from shared.app import NO_TELEMETRY, VERSION
+from shared.app import NO_TELEMETRY, VERSION, ServiceRoot
 from shared.errors import install_error_handlers
 from shared.runtime import Runtime
 
@@ -58,7 +58,7 @@ def build_root_app(
             yield
         await runtime.clients.aclose()
 
-    root = FastAPI(
+    root = ServiceRoot(
         title="esante-sandbox",
         version=VERSION,
         lifespan=lifespan,
@@ -70,7 +70,7 @@ def build_root_app(
     specs = [s for s in all_services() if only is None or s.name == only]
     for spec in specs:
         app = spec.create_app(runtime)
-        root.mount(f"/{spec.name}", app)
+        root.mount_service(spec.name, app)
         runtime.clients.register_local(spec.name, app)
 
     @root.get("/health/live", include_in_schema=False)

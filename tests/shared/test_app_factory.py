@@ -3,13 +3,15 @@ documented, and the bearer scheme and tenant header documented where a route rea
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from starlette.routing import Route
 
-from shared.app import BEARER_SCHEME, create_service_app, hot_json_route, hot_route, json_body
+from shared.app import BEARER_SCHEME, ServiceRoot, create_service_app, hot_json_route, hot_route, json_body
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import NotFound
 from shared.runtime import Runtime
@@ -133,3 +135,76 @@ async def test_hot_json_route_reads_its_body_and_documents_it(runtime: Runtime) 
     schemas = spec["components"]["schemas"]
     assert schemas["_ItemCreate"]["properties"]["nested"] == {"$ref": "#/components/schemas/_Nested"}
     assert "_Nested" in schemas
+
+
+def _root(runtime: Runtime) -> tuple[ServiceRoot, list[object], list[object]]:
+    """A root app with one service mounted as the all-in-one mounts them; ``seen`` records what
+    scope the hot endpoint ran in, ``crossed`` each request that went through the root's stack."""
+    router, seen = _app(runtime)
+
+    @router.post("/items/{item}/notes")
+    @hot_json_route(_ItemCreate)
+    async def add_note(request: Request) -> Response:
+        """A note on an item."""
+        body = await json_body(request, _ItemCreate)
+        if body.name == "boom":
+            raise RuntimeError("no handler for this one")
+        seen.append((request.scope["root_path"], request.app.state.service_name))
+        return Response(f"{request.path_params['item']}:{body.name}", status_code=201)
+
+    root = ServiceRoot()
+    crossed: list[object] = []
+
+    @root.middleware("http")
+    async def count(request: Request, call_next: Any) -> Any:
+        crossed.append(request.url.path)
+        return await call_next(request)
+
+    root.mount_service(
+        "t", create_service_app(name="t", title="t", description="t", runtime=runtime, routers=[router])
+    )
+    return root, seen, crossed
+
+
+@pytest.mark.asyncio
+async def test_the_root_serves_hot_routes_itself_with_the_service_scope_and_handlers(
+    runtime: Runtime,
+) -> None:
+    root, seen, crossed = _root(runtime)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=root), base_url="http://t") as http:
+        assert (await http.get("/t/v1/items/abc")).text == "abc"
+        noted = await http.post("/t/v1/items/abc/notes", json={"name": "n", "nested": {"code": "c"}})
+        missing = await http.get("/t/v1/items/missing")
+        invalid = await http.post("/t/v1/items/abc/notes", json={"name": ""})
+    assert (noted.status_code, noted.text) == (201, "abc:n")
+    assert seen == [None, ("/t", "t"), None]  # no FastAPI route in the scope; mounted as /t
+    # Errors are the service app's own answers: the one error shape, FastAPI's 422.
+    assert (missing.status_code, missing.json()["error"], missing.json()["rule"]) == (
+        404,
+        "not-found",
+        "item",
+    )
+    assert (invalid.status_code, invalid.json()["error"]) == (422, "validation-error")
+    assert crossed == []
+
+
+@pytest.mark.asyncio
+async def test_the_root_leaves_everything_else_to_the_normal_path(runtime: Runtime) -> None:
+    root, _, crossed = _root(runtime)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=root), base_url="http://t") as http:
+        cold = await http.get("/t/v1/cold")
+        wrong_method = await http.delete("/t/v1/items/abc")
+        unknown = await http.get("/nowhere/v1/items/abc")
+    assert cold.json() == {"status": "ok"}
+    assert wrong_method.status_code == 405
+    assert unknown.status_code == 404
+    assert crossed == ["/t/v1/cold", "/t/v1/items/abc", "/nowhere/v1/items/abc"]
+
+
+@pytest.mark.asyncio
+async def test_an_exception_without_a_handler_still_fails_the_request(runtime: Runtime) -> None:
+    root, _, _ = _root(runtime)
+    transport = httpx.ASGITransport(app=root, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        failed = await http.post("/t/v1/items/abc/notes", json={"name": "boom", "nested": {"code": "c"}})
+    assert failed.status_code == 500
