@@ -19,14 +19,20 @@ from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER
 from shared.tenants import Tenant
 
 _TENANT_HEADER = TENANT_HEADER.lower()
+_SCOPE_TENANT = "esante.tenant"
 
 
 def request_tenant(request: Request) -> Tenant:
     """The tenant named by ``X-Sandbox-Tenant`` (default ``default``), created on first use."""
+    scope = request.scope
+    tenant: Tenant | None = scope.get(_SCOPE_TENANT)
+    if tenant is not None:  # asked already while serving this request (by ``get_actor``, say)
+        return tenant
     runtime: Runtime = request.app.state.runtime
     runtime.check_ready()
-    begin_request(request.scope.setdefault("esante.clock_memo", {}))
-    return runtime.tenants.get(request.headers.get(_TENANT_HEADER, DEFAULT_TENANT))
+    begin_request(scope.setdefault("esante.clock_memo", {}))
+    tenant = scope[_SCOPE_TENANT] = runtime.tenants.get(request.headers.get(_TENANT_HEADER, DEFAULT_TENANT))
+    return tenant
 
 
 async def get_tenant(request: Request) -> Tenant:

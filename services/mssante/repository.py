@@ -16,7 +16,7 @@ from services.mssante.models import (
     MssanteOutbox,
 )
 from services.mssante.records import Conversation, Mailbox, StoredMessage
-from shared.db import table_of
+from shared.db import Prepared, table_of
 
 _mailbox = table_of(MssanteMailbox)
 _message = table_of(MssanteMessage)
@@ -35,9 +35,10 @@ def insert_many(conn: Connection, table: str, rows: Sequence[dict[str, Any]], ba
 # --- mailboxes ----------
 
 
-# Statements of the SMTP hot path are built once (building one costs more than running it on SQLite).
-_GET_MAILBOX = select(_mailbox).where(_mailbox.c.address == bindparam("address"))
-_ADD_USAGE = (
+# The statements of the SMTP path (RCPT, DATA) are compiled once and run on the DBAPI cursor: through
+# SQLAlchemy's execution and result layers each cost several times the query itself.
+_GET_MAILBOX = Prepared(select(_mailbox).where(_mailbox.c.address == bindparam("address")))
+_ADD_USAGE = Prepared(
     update(_mailbox)
     .where(
         _mailbox.c.address == bindparam("target"),
@@ -45,12 +46,16 @@ _ADD_USAGE = (
     )
     .values(used_bytes=_mailbox.c.used_bytes + bindparam("size"))
 )
-_INSERT_MESSAGE = insert(_message)
-_INSERT_DELIVERY = insert(_delivery)
+_MESSAGE_COLUMNS = ("received_at", "sender", "recipients", "subject", "message_id", "size", "findings", "raw")
+_INSERT_MESSAGE = Prepared(
+    insert(_message).values({name: bindparam(name) for name in _MESSAGE_COLUMNS}).returning(_message.c.id)
+)
+_DELIVERY_COLUMNS = ("message", "mailbox", "state", "conversation", "at")
+_INSERT_DELIVERY = Prepared(insert(_delivery).values({name: bindparam(name) for name in _DELIVERY_COLUMNS}))
 
 
 def get_mailbox(conn: Connection, address: str) -> Mailbox | None:
-    row = conn.execute(_GET_MAILBOX, {"address": address}).first()
+    row = _GET_MAILBOX.first(conn, {"address": address})
     return None if row is None else Mailbox(*row)
 
 
@@ -69,7 +74,7 @@ def list_mailboxes(
 
 def add_usage(conn: Connection, address: str, size: int) -> bool:
     """Count ``size`` more bytes in the mailbox, unless that goes over its quota (then False)."""
-    return bool(conn.execute(_ADD_USAGE, {"target": address, "size": size}).rowcount)
+    return _ADD_USAGE.run(conn, {"target": address, "size": size}) == 1
 
 
 def set_quota(conn: Connection, address: str, quota: int) -> bool:
@@ -93,27 +98,14 @@ class NewMessage:
 
 
 def insert_message(conn: Connection, message: NewMessage) -> int:
-    result = conn.execute(
-        _INSERT_MESSAGE,
-        {
-            "received_at": message.received_at,
-            "sender": message.sender,
-            "recipients": message.recipients,
-            "subject": message.subject,
-            "message_id": message.message_id,
-            "size": message.size,
-            "findings": message.findings,
-            "raw": message.raw,
-        },
-    )
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+    row = _INSERT_MESSAGE.first(conn, {name: getattr(message, name) for name in _MESSAGE_COLUMNS})
+    assert row is not None
+    return int(row[0])
 
 
 def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(_INSERT_DELIVERY, rows)
+    for row in rows:
+        _INSERT_DELIVERY.run(conn, row)
 
 
 _STORED = (
