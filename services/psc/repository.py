@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from services.psc.models import (
     PscAuthorizationCode,
@@ -24,7 +25,7 @@ from services.psc.records import (
     StoredRefreshToken,
     Structure,
 )
-from shared.db import table_of
+from shared.db import Prepared, table_of
 
 _structure = table_of(PscStructure)
 _professional = table_of(PscProfessional)
@@ -92,7 +93,8 @@ _PROFESSIONAL_COLUMNS = (
 )
 
 
-def _professional_record(row: Row[Any]) -> Professional:
+def _professional_record(row: Any) -> Professional:
+    """A professional from a row read by column name (SQLAlchemy's, or a prepared lookup's)."""
     structure = Structure(
         id=row.structure_id,
         kind=row.s_kind,
@@ -127,18 +129,21 @@ def _professionals() -> Any:
     return select(*_PROFESSIONAL_COLUMNS).join(_structure, _structure.c.id == _professional.c.structure_id)
 
 
+_BY_IDNAT = Prepared(_professionals().where(_professional.c.idnat == bindparam("key")))
+_BY_RPPS = Prepared(_professionals().where(_professional.c.rpps == bindparam("key")))
+_ProfessionalRow = namedtuple(  # type: ignore[misc]  # the columns' names are only known here
+    "_ProfessionalRow", [column.key for column in _professionals().selected_columns]
+)
+"""Rows of the prepared lookups (plain tuples) read by name, as SQLAlchemy's rows are."""
+
+
 def get_professional(
     conn: Connection, *, idnat: str | None = None, rpps: str | None = None
 ) -> Professional | None:
-    """One professional by IdNat or by RPPS (one indexed lookup)."""
-    query = _professionals()
-    query = (
-        query.where(_professional.c.idnat == idnat)
-        if idnat is not None
-        else query.where(_professional.c.rpps == rpps)
-    )
-    row = conn.execute(query).first()
-    return None if row is None else _professional_record(row)
+    """One professional by IdNat or by RPPS (one indexed lookup, compiled once: every token asks)."""
+    lookup, key = (_BY_IDNAT, idnat) if idnat is not None else (_BY_RPPS, rpps)
+    row = lookup.first(conn, {"key": key})
+    return None if row is None else _professional_record(_ProfessionalRow(*row))
 
 
 def search_professionals(
