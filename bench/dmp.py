@@ -260,6 +260,8 @@ def _prepare(data_dir: Path, database_url: str | None) -> None:
 def one_database(ctx: BenchContext, population: Population, label: str, **env: str) -> None:
     started = time.monotonic()
     name = f"dmp-{label.lower()}"
+    if "ESANTE_DATABASE_URL" in env:  # what an interrupted run left would collide with the load
+        PostgresStorage(env["ESANTE_DATABASE_URL"]).drop_everything()
     _prepare(ctx.tmp / name, env.get("ESANTE_DATABASE_URL") or None)
     with ctx.sandbox(name, ESANTE_PERSONS=str(PERSONS), **env) as server:
         print(f"  {label}: sandbox of {PERSONS:,} persons ready in {time.monotonic() - started:.0f} s")
