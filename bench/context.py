@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.harness import Server, uvicorn_server
+from shared.db import PostgresStorage
 
 DEFAULT_POSTGRES = "postgresql+psycopg:///esantebench?host=/var/run/postgresql&port=5433"
 
@@ -21,6 +22,17 @@ def postgres_url(database: str) -> str:
 
     base = make_url(os.environ.get("ESANTE_BENCH_DATABASE_URL", DEFAULT_POSTGRES))
     return base.set(database=database).render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_postgres(url: str) -> Iterator[None]:
+    """The block runs on no database of ``url``'s name: what an interrupted run left behind is dropped
+    first (it would collide with the suite's loads), and what the block made is dropped after."""
+    PostgresStorage(url).drop_everything()
+    try:
+        yield
+    finally:
+        PostgresStorage(url).drop_everything()
 
 
 @dataclass

@@ -28,10 +28,10 @@ from typing import Any
 
 import httpx
 
-from bench.context import BenchContext, postgres_url
+from bench.context import BenchContext, fresh_postgres, postgres_url
 from bench.harness import request_cycle, rounds, wrk
 from shared.config import SandboxSettings
-from shared.db import PostgresStorage, make_storage
+from shared.db import make_storage
 from shared.population import Person, Population, generate_population
 from shared.runtime import Runtime
 
@@ -260,8 +260,6 @@ def _prepare(data_dir: Path, database_url: str | None) -> None:
 def one_database(ctx: BenchContext, population: Population, label: str, **env: str) -> None:
     started = time.monotonic()
     name = f"dmp-{label.lower()}"
-    if "ESANTE_DATABASE_URL" in env:  # what an interrupted run left would collide with the load
-        PostgresStorage(env["ESANTE_DATABASE_URL"]).drop_everything()
     _prepare(ctx.tmp / name, env.get("ESANTE_DATABASE_URL") or None)
     with ctx.sandbox(name, ESANTE_PERSONS=str(PERSONS), **env) as server:
         print(f"  {label}: sandbox of {PERSONS:,} persons ready in {time.monotonic() - started:.0f} s")
@@ -273,11 +271,10 @@ def one_database(ctx: BenchContext, population: Population, label: str, **env: s
             measure(ctx, server.base, population, label)
         finally:
             storage.close()
-    if isinstance(storage, PostgresStorage):
-        PostgresStorage(env["ESANTE_DATABASE_URL"]).drop_everything()
 
 
 def run(ctx: BenchContext) -> None:
     population = generate_population(seed=1, persons=PERSONS, reference_date=date(2026, 1, 1))
     one_database(ctx, population, "SQLite")
-    one_database(ctx, population, "PostgreSQL", ESANTE_DATABASE_URL=PG_URL)
+    with fresh_postgres(PG_URL):
+        one_database(ctx, population, "PostgreSQL", ESANTE_DATABASE_URL=PG_URL)

@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -61,16 +61,23 @@ class Prepared:
         self.statement = statement
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
-    def _cursor(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+    def _compiled_for(self, conn: Connection) -> tuple[str, tuple[str, ...] | None]:
         entry = self._compiled.get(conn.dialect.name)
         if entry is None:
             compiled = self.statement.compile(dialect=conn.dialect)
             order = getattr(compiled, "positiontup", None)
             entry = (compiled.string, tuple(order) if order else None)
             self._compiled[conn.dialect.name] = entry
-        sql, order = entry
+        return entry
+
+    @staticmethod
+    def _bound(order: tuple[str, ...] | None, params: Mapping[str, Any]) -> Any:
+        return dict(params) if order is None else tuple(params[name] for name in order)
+
+    def _cursor(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        sql, order = self._compiled_for(conn)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(sql, dict(params) if order is None else tuple(params[name] for name in order))
+        cursor.execute(sql, self._bound(order, params))
         return cursor
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -93,6 +100,17 @@ class Prepared:
         cursor = self._cursor(conn, params)
         try:
             return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Execute a write once per row of parameters (the driver's ``executemany``)."""
+        if not rows:
+            return
+        sql, order = self._compiled_for(conn)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, [self._bound(order, row) for row in rows])
         finally:
             cursor.close()
 

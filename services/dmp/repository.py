@@ -258,10 +258,6 @@ _DOCUMENT_FIELDS = Document._fields
 _DOCUMENT_COLUMNS = tuple(_document.c[name] for name in _DOCUMENT_FIELDS)
 
 
-def _document_of(row: Sequence[Any]) -> Document:
-    return Document._make(row)
-
-
 _LIST_DOCUMENTS = Prepared(
     select(*_DOCUMENT_COLUMNS)
     .where(
@@ -369,7 +365,7 @@ def list_documents(conn: Connection, ins: str, since: int | None) -> list[Docume
 
 def get_document(conn: Connection, document_id: str) -> Document | None:
     row = _GET_DOCUMENT.first(conn, {"id": document_id})
-    return None if row is None else _document_of(row)
+    return None if row is None else Document._make(row)
 
 
 def get_contenu(conn: Connection, document_id: str) -> bytes | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
@@ -45,10 +45,6 @@ _ADD_USAGE = Prepared(
         _mailbox.c.used_bytes + bindparam("size") <= _mailbox.c.quota_bytes,
     )
     .values(used_bytes=_mailbox.c.used_bytes + bindparam("size"))
-)
-_MESSAGE_COLUMNS = ("received_at", "sender", "recipients", "subject", "message_id", "size", "findings", "raw")
-_INSERT_MESSAGE = Prepared(
-    insert(_message).values({name: bindparam(name) for name in _MESSAGE_COLUMNS}).returning(_message.c.id)
 )
 _DELIVERY_COLUMNS = ("message", "mailbox", "state", "conversation", "at")
 _INSERT_DELIVERY = Prepared(insert(_delivery).values({name: bindparam(name) for name in _DELIVERY_COLUMNS}))
@@ -97,6 +93,12 @@ class NewMessage:
     raw: bytes
 
 
+_MESSAGE_COLUMNS = tuple(field.name for field in fields(NewMessage))
+_INSERT_MESSAGE = Prepared(
+    insert(_message).values({name: bindparam(name) for name in _MESSAGE_COLUMNS}).returning(_message.c.id)
+)
+
+
 def insert_message(conn: Connection, message: NewMessage) -> int:
     row = _INSERT_MESSAGE.first(conn, {name: getattr(message, name) for name in _MESSAGE_COLUMNS})
     assert row is not None
@@ -104,8 +106,7 @@ def insert_message(conn: Connection, message: NewMessage) -> int:
 
 
 def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        _INSERT_DELIVERY.run(conn, row)
+    _INSERT_DELIVERY.run_many(conn, rows)
 
 
 _STORED = (
