@@ -61,15 +61,11 @@ class Tenant:
         self.name = name
         self.engine = engine
         self.clock = clock
-        # Reads open no transaction on PostgreSQL, as SQLite's reads already do not: psycopg would send
-        # BEGIN and, when the connection goes back to the pool, ROLLBACK, each a round trip to the server
-        # (about 0.2 ms on this machine kind, more than a whole small request).
-        reader = (
-            engine.execution_options(isolation_level="AUTOCOMMIT")
-            if engine.dialect.name == "postgresql"
-            else engine
-        )
-        self._reader = _Pinned(reader)
+        # Reads open no transaction: psycopg would send BEGIN and, when the connection goes back to the
+        # pool, ROLLBACK, each a round trip to the server (about 0.2 ms on this machine kind, more than a
+        # whole small request). SQLite's reads open none either; AUTOCOMMIT there also makes a write
+        # through this connection commit at once (``autocommit``) instead of opening a transaction.
+        self._reader = _Pinned(engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._writer = _Pinned(engine)
         # Connections still pinned when the tenant is forgotten go back to the pool, not to the GC.
         self._finalizer = weakref.finalize(self, _close_all, (self._reader, self._writer))
@@ -84,6 +80,15 @@ class Tenant:
     def reading(self) -> Iterator[Connection]:
         """A connection for reads only: each statement sees what is committed when it runs (no
         transaction spans the block); never write through it."""
+        with self._reader.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection on which every statement is its own transaction: reads see what is committed
+        when they run, and a write is committed as soon as it has run. For a block that reads, decides,
+        then writes at most one statement: on PostgreSQL that write is one round trip where a unit of
+        work costs three (BEGIN, the statement, COMMIT)."""
         with self._reader.connection() as conn:
             yield conn
 

@@ -24,6 +24,11 @@ class DmpSettings(BaseSettings):
     insi_cache_seconds: float = Field(
         default=300.0, ge=0, description="How long an INSi verification is reused for the same identity"
     )
+    document_lists: int = Field(
+        default=5000,
+        ge=0,
+        description="Profiles whose documents a process keeps in memory between searches (0: none)",
+    )
     search_limit: int = Field(default=500, ge=1, description="Most documents one search returns")
 
 

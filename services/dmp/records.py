@@ -25,6 +25,9 @@ class Profile:
     data_since: int | None
     medecin_traitant: str | None
     reglages: Reglages
+    documents_rev: int = 0
+    """Replaced by a random value whenever one of the profile's documents is written (see
+    ``services.dmp.document_lists``)."""
 
 
 @dataclass(frozen=True, slots=True)

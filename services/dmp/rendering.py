@@ -88,19 +88,29 @@ def _q(value: str | None) -> str:
 
 
 _FRAGMENTS: dict[Document, str] = {}
+_SAME_OBJECT: dict[int, tuple[Document, str]] = {}
 FRAGMENTS_KEPT: Final = 100_000
 """Rendered documents kept in memory, keyed by the whole record: a changed document is another key,
-so the cache never answers stale JSON, in one process or several sharing a database."""
+so the cache never answers stale JSON, in one process or several sharing a database. Records kept
+between searches (``document_lists``) are the same objects each time: those are found by identity
+first, which spares hashing and comparing their twenty-four fields (the entry holds the record, so its
+``id`` cannot be reused while the entry lives)."""
 
 
 def document_json(doc: Document) -> str:
     """``document(doc)`` as JSON text, written directly (building dicts for json.dumps measured several
     times slower; ``tests/dmp/test_dmp_rendering.py`` checks both agree) and kept per record."""
+    same = _SAME_OBJECT.get(id(doc))
+    if same is not None and same[0] is doc:
+        return same[1]
     found = _FRAGMENTS.get(doc)
     if found is None:
         if len(_FRAGMENTS) >= FRAGMENTS_KEPT:
             _FRAGMENTS.clear()
         found = _FRAGMENTS[doc] = _render(doc)
+    if len(_SAME_OBJECT) >= FRAGMENTS_KEPT:
+        _SAME_OBJECT.clear()
+    _SAME_OBJECT[id(doc)] = (doc, found)
     return found
 
 
@@ -127,11 +137,24 @@ def _render(doc: Document) -> str:
     )
 
 
-def search_json(ins: str, documents: list[Document], invisibles: int | None) -> bytes:
-    """The body of a search answer (professionals: with the count of documents invisible to the patient)."""
+_BODIES: dict[int, tuple[tuple[Document, ...], str, int | None, bytes]] = {}
+BODIES_KEPT: Final = 5000
+
+
+def search_json(ins: str, documents: tuple[Document, ...], invisibles: int | None) -> bytes:
+    """The body of a search answer (professionals: with the count of documents invisible to the
+    patient). A search repeated on unchanged documents hands the very same tuple: its body is kept,
+    found by identity (the entry holds the tuple, so its ``id`` cannot be reused while it lives)."""
+    same = _BODIES.get(id(documents))
+    if same is not None and same[0] is documents and same[1] == ins and same[2] == invisibles:
+        return same[3]
     counted = "" if invisibles is None else f'"invisibles_patient":{invisibles},'
     listed = ",".join(document_json(d) for d in documents)
-    return f'{{"ins":{_quote(ins)},"total":{len(documents)},{counted}"documents":[{listed}]}}'.encode()
+    body = f'{{"ins":{_quote(ins)},"total":{len(documents)},{counted}"documents":[{listed}]}}'.encode()
+    if len(_BODIES) >= BODIES_KEPT:
+        _BODIES.clear()
+    _BODIES[id(documents)] = (documents, ins, invisibles, body)
+    return body
 
 
 def document_with_content(doc: Document, contenu: bytes) -> dict[str, Any]:

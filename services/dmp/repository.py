@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Table,
     and_,
     bindparam,
     delete,
-    func,
     insert,
     literal_column,
     select,
@@ -91,6 +91,7 @@ _PROFILE_COLUMNS = (
     _profile.c.centre_15,
     _profile.c.bris_de_glace,
     _profile.c.masques_en_urgence,
+    _profile.c.documents_rev,
 )
 _N_PROFILE = len(_PROFILE_COLUMNS)
 
@@ -115,6 +116,7 @@ def _profile_of(row: Sequence[Any]) -> Profile:
         reglages=Reglages(
             centre_15=bool(row[17]), bris_de_glace=bool(row[18]), masques_en_urgence=bool(row[19])
         ),
+        documents_rev=row[20],
     )
 
 
@@ -275,20 +277,7 @@ _INSERT_CONTENU = Prepared(
 _GET_CONTENU = Prepared(select(_contenu.c.contenu).where(_contenu.c.document_id == bindparam("id")))
 
 
-_TRACE_FIELDS = (
-    "ins",
-    "at",
-    "action",
-    "acteur_kind",
-    "acteur_id",
-    "acteur_nom",
-    "profession",
-    "mode",
-    "justification",
-    "document_id",
-    "detail",
-)
-_CONSULT_SELECT = (
+_CONSULT = Prepared(
     select(*_PROFILE_COLUMNS, _lien.c.statut, _lien.c.first_access_at, *_DOCUMENT_COLUMNS)
     .select_from(
         _profile.outerjoin(
@@ -298,63 +287,46 @@ _CONSULT_SELECT = (
             and_(
                 _document.c.ins == _profile.c.ins,
                 _document.c.status != literal_column("'deleted'"),
-                _document.c.deposited_at >= func.coalesce(_profile.c.data_since, literal_column("0")),
+                _profile.c.documents_rev.is_distinct_from(bindparam("known", type_=BigInteger())),
             ),
         )
     )
     .where(_profile.c.ins == bindparam("ins"))
     .order_by(_document.c.date_acte.desc(), _document.c.id)
 )
-_CONSULT_TRACED = Prepared(
-    _CONSULT_SELECT.add_cte(
-        insert(_trace).values({name: bindparam(f"t_{name}") for name in _TRACE_FIELDS}).cte("traced")
-    )
-)
-"""PostgreSQL: the trace is written by the same statement (a data-modifying CTE), one round trip."""
-
-
-def _trace_params(ins: str, trace: Trace) -> dict[str, Any]:
-    return {
-        "ins": ins,
-        "at": trace.at,
-        "action": trace.action,
-        "acteur_kind": trace.acteur.kind,
-        "acteur_id": trace.acteur.id,
-        "acteur_nom": trace.acteur.nom,
-        "profession": trace.acteur.profession,
-        "mode": trace.mode,
-        "justification": trace.justification,
-        "document_id": trace.document_id,
-        "detail": trace.detail,
-    }
+"""PostgreSQL: the profile, the professional's record and, unless the caller holds them already, the
+documents, in one statement (one round trip)."""
 
 
 def consult_documents(
-    conn: Connection, ins: str, idnat: str, trace: Trace
-) -> tuple[Profile, str | None, bool, list[Document]] | None:
-    """A search in few statements: writes ``trace`` (the caller's refusal rolls it back with the unit of
-    work), then reads the profile, the professional's recorded status and first access, and every
-    document not deleted, newest act first.
+    conn: Connection, ins: str, idnat: str, known_rev: int | None
+) -> tuple[Profile, str | None, bool, list[Document] | None] | None:
+    """What a search reads: the profile, the professional's recorded status and whether they accessed it
+    before, and every document not deleted, newest act first; ``None`` for the documents when the
+    profile's ``documents_rev`` is still ``known_rev`` (the caller's copy is current).
 
-    PostgreSQL: one statement, one round trip (the trace by a data-modifying CTE, the profile joined to
-    every document). SQLite has no round trips to save, and repeating the profile's twenty columns on
-    every document row doubled the time the driver spends making values: three statements there."""
-    params: dict[str, Any] = {"ins": ins, "idnat": idnat}
+    PostgreSQL: one statement (a round trip costs more than the rows). SQLite has no round trips to
+    save, and repeating the profile's twenty columns on every document row doubled the time the driver
+    spends making values: two statements there, the second only when the documents changed."""
     if conn.dialect.name == "postgresql":
-        params.update({f"t_{k}": v for k, v in _trace_params(ins, trace).items()})
-        rows = _CONSULT_TRACED.rows(conn, params)
+        rows = _CONSULT.rows(conn, {"ins": ins, "idnat": idnat, "known": known_rev})
         if not rows:
             return None
         first = rows[0]
+        profile = _profile_of(first)
         start = _N_PROFILE + 2
-        documents = [Document._make(row[start:]) for row in rows if row[start] is not None]
-        return _profile_of(first), first[_N_PROFILE], first[_N_PROFILE + 1] is not None, documents
-    _INSERT_TRACE.run(conn, _trace_params(ins, trace))
+        documents = (
+            None
+            if profile.documents_rev == known_rev
+            else [Document._make(row[start:]) for row in rows if row[start] is not None]
+        )
+        return profile, first[_N_PROFILE], first[_N_PROFILE + 1] is not None, documents
     found = get_profile_and_lien(conn, ins, idnat)
     if found is None:
         return None
     profile, lien, accessed_before = found
-    return profile, lien, accessed_before, list_documents(conn, ins, profile.data_since)
+    documents = None if profile.documents_rev == known_rev else list_documents(conn, ins, None)
+    return profile, lien, accessed_before, documents
 
 
 def list_documents(conn: Connection, ins: str, since: int | None) -> list[Document]:
@@ -374,8 +346,7 @@ def get_contenu(conn: Connection, document_id: str) -> bytes | None:
 
 
 def insert_document(conn: Connection, document: Document, contenu: bytes) -> None:
-    params = {name: getattr(document, name) for name in _DOCUMENT_FIELDS}
-    _INSERT_DOCUMENT.run(conn, params)
+    _INSERT_DOCUMENT.run(conn, document._asdict())
     _INSERT_CONTENU.run(conn, {"document_id": document.id, "contenu": contenu})
 
 
@@ -417,29 +388,106 @@ def purge_before(conn: Connection, ins: str, before: int) -> None:
 
 # --- traces and notifications ----------
 
+_TRACE_FIELDS = (
+    "ins",
+    "at",
+    "action",
+    "acteur_kind",
+    "acteur_id",
+    "acteur_nom",
+    "profession",
+    "mode",
+    "justification",
+    "document_id",
+    "detail",
+)
 _INSERT_TRACE = Prepared(insert(_trace).values({name: bindparam(name) for name in _TRACE_FIELDS}))
+_NOTIFICATION_FIELDS = (
+    "ins",
+    "at",
+    "kind",
+    "acteur_id",
+    "acteur_nom",
+    "mode",
+    "justification",
+    "document_id",
+    "email",
+)
 _INSERT_NOTIFICATION = Prepared(
-    insert(_notification).values(
-        {
-            name: bindparam(name)
-            for name in (
-                "ins",
-                "at",
-                "kind",
-                "acteur_id",
-                "acteur_nom",
-                "mode",
-                "justification",
-                "document_id",
-                "email",
-            )
-        }
-    )
+    insert(_notification).values({name: bindparam(name) for name in _NOTIFICATION_FIELDS})
 )
 
 
+def _feed(notify: bool) -> Prepared:
+    writes = [
+        insert(_document).values({c.name: bindparam(f"d_{c.name}") for c in _DOCUMENT_COLUMNS}).cte("d"),
+        insert(_contenu).values(document_id=bindparam("d_id"), contenu=bindparam("contenu")).cte("c"),
+        insert(_trace).values({name: bindparam(f"t_{name}") for name in _TRACE_FIELDS}).cte("t"),
+    ]
+    if notify:
+        notice = insert(_notification).values({name: bindparam(f"n_{name}") for name in _NOTIFICATION_FIELDS})
+        writes.append(notice.cte("n"))
+    return Prepared(select(literal_column("1")).add_cte(*writes))
+
+
+_FEED = {notify: _feed(notify) for notify in (False, True)}
+"""PostgreSQL: a new document, its content, its trace (and the patient's notification) by one
+statement of data-modifying CTEs: atomic by itself, one round trip."""
+
+
+def feeds_in_one_statement(dialect: str) -> bool:
+    """Whether ``feed`` writes with one statement on ``dialect`` (then it needs no unit of work)."""
+    return dialect == "postgresql"
+
+
+def feed(conn: Connection, document: Document, contenu: bytes, trace: Trace, notify: str | None) -> None:
+    """A new document with its content and its trace, and when ``notify`` (the patient's address) the
+    patient's ``nouveau-document`` notification by the trace's actor."""
+    traced = _trace_values(document.ins, trace)
+    notice: dict[str, Any] | None = None
+    if notify is not None:
+        notice = {
+            "ins": document.ins,
+            "at": trace.at,
+            "kind": "nouveau-document",
+            "acteur_id": trace.acteur.id,
+            "acteur_nom": trace.acteur.nom,
+            "mode": None,
+            "justification": None,
+            "document_id": document.id,
+            "email": notify,
+        }
+    if feeds_in_one_statement(conn.dialect.name):
+        params: dict[str, Any] = {f"d_{k}": v for k, v in zip(_DOCUMENT_FIELDS, document, strict=True)}
+        params.update({f"t_{name}": value for name, value in traced.items()}, contenu=contenu)
+        if notice is not None:
+            params.update({f"n_{name}": value for name, value in notice.items()})
+        _FEED[notice is not None].run(conn, params)
+        return
+    insert_document(conn, document, contenu)
+    _INSERT_TRACE.run(conn, traced)
+    if notice is not None:
+        _INSERT_NOTIFICATION.run(conn, notice)
+
+
+def _trace_values(ins: str, trace: Trace) -> dict[str, Any]:
+    return {
+        "ins": ins,
+        "at": trace.at,
+        "action": trace.action,
+        "acteur_kind": trace.acteur.kind,
+        "acteur_id": trace.acteur.id,
+        "acteur_nom": trace.acteur.nom,
+        "profession": trace.acteur.profession,
+        "mode": trace.mode,
+        "justification": trace.justification,
+        "document_id": trace.document_id,
+        "detail": trace.detail,
+    }
+
+
 def insert_trace(conn: Connection, ins: str, trace: Trace) -> None:
-    _INSERT_TRACE.run(conn, _trace_params(ins, trace))
+    _INSERT_TRACE.run(conn, _trace_values(ins, trace))
 
 
 def list_traces(conn: Connection, ins: str, limit: int) -> list[dict[str, Any]]:
@@ -465,20 +513,8 @@ def insert_notification(
     justification: str | None = None,
     document_id: str | None = None,
 ) -> None:
-    _INSERT_NOTIFICATION.run(
-        conn,
-        {
-            "ins": ins,
-            "at": at,
-            "kind": kind,
-            "acteur_id": acteur_id,
-            "acteur_nom": acteur_nom,
-            "mode": mode,
-            "justification": justification,
-            "document_id": document_id,
-            "email": email,
-        },
-    )
+    values = (ins, at, kind, acteur_id, acteur_nom, mode, justification, document_id, email)
+    _INSERT_NOTIFICATION.run(conn, dict(zip(_NOTIFICATION_FIELDS, values, strict=True)))
 
 
 def list_notifications(conn: Connection, ins: str, limit: int) -> list[Notification]:

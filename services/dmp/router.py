@@ -335,8 +335,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         body = await json_body(request, DocumentCreate)
         new = await feeder.from_body(request, tenant, matricule, body)
         now = ms(tenant.clock.now())
-        with tenant.unit_of_work() as conn:
-            doc = service.deposit(conn, matricule, pro, new, now)
+        doc = service.deposit_alone(tenant, matricule, pro, new, now)
         return Response(rendering.document_json(doc).encode(), status_code=201, media_type="application/json")
 
     @router.get(
@@ -354,10 +353,9 @@ def build_router(runtime: Runtime) -> APIRouter:
         mode, justification, wanted = search_parameters(request)
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
-        with tenant.unit_of_work() as conn:
-            _, found, invisibles = service.search_documents(
-                conn, matricule, pro, mode, justification, wanted, matrice, now
-            )
+        _, found, invisibles = service.search_documents(
+            tenant, matricule, pro, mode, justification, wanted, matrice, now
+        )
         body = rendering.search_json(matricule, found[: settings.search_limit], invisibles)
         return Response(body, media_type="application/json")
 

@@ -104,11 +104,10 @@ async def test_racing_first_accesses_notify_once(
     actor = actor_of(cases.pro("60"))
 
     def consult(_: int) -> int:
-        with tenant.unit_of_work() as conn:
-            _, found, _ = service.search_documents(
-                conn, person.ins, actor, Mode.NORMAL, None, service.Filtre(), DEFAULT, NOW
-            )
-            return len(found)
+        _, found, _ = service.search_documents(
+            tenant, person.ins, actor, Mode.NORMAL, None, service.Filtre(), DEFAULT, NOW
+        )
+        return len(found)
 
     results = run_together(THREADS, consult)
     assert all(isinstance(r, int) for r in results), results

@@ -48,10 +48,22 @@ def test_document_json_is_the_document(doc: Document) -> None:
 
 @given(docs=st.lists(documents, max_size=5), invisibles=st.none() | st.integers(0, 5))
 def test_search_json(docs: list[Document], invisibles: int | None) -> None:
-    body = json.loads(rendering.search_json("275126322074974", docs, invisibles))
+    body = json.loads(rendering.search_json("275126322074974", tuple(docs), invisibles))
     assert body["documents"] == [rendering.document(d) for d in docs]
     assert body["total"] == len(docs)
     assert body.get("invisibles_patient") == invisibles
+
+
+@given(docs=st.lists(documents, min_size=1, max_size=3))
+def test_a_kept_body_answers_only_its_own_search(docs: list[Document]) -> None:
+    """The same tuple is rendered once; another INS, count or tuple is rendered for itself."""
+    listed = tuple(docs)
+    first = rendering.search_json("275126322074974", listed, 0)
+    assert rendering.search_json("275126322074974", listed, 0) is first
+    assert json.loads(rendering.search_json("175126322074975", listed, 0))["ins"] == "175126322074975"
+    assert json.loads(rendering.search_json("275126322074974", listed, 1))["invisibles_patient"] == 1
+    fewer = json.loads(rendering.search_json("275126322074974", listed[1:], 0))
+    assert fewer["total"] == len(docs) - 1
 
 
 def test_iso_matches_datetime() -> None:
