@@ -15,6 +15,7 @@ search's database time.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable
 from typing import Final, TypeVar
 
@@ -55,6 +56,7 @@ class DocumentLists:
     def __init__(self, kept: int) -> None:
         self.kept = kept
         self._lists: dict[Key, Kept] = {}
+        self._lock = threading.Lock()  # ``keep`` runs on misses only: reads take no lock
 
     def known(self, key: Key) -> Kept | None:
         """What is kept for ``key``, if anything (current or not: the caller compares the revision)."""
@@ -65,10 +67,11 @@ class DocumentLists:
         if self.kept <= 0:
             return kept
         lists = self._lists
-        lists.pop(key, None)
-        while len(lists) >= self.kept:  # pop, not del: another thread may have dropped it already
-            lists.pop(next(iter(lists)), None)
-        lists[key] = kept
+        with self._lock:  # iterating while another thread inserts would raise
+            lists.pop(key, None)
+            while len(lists) >= self.kept:
+                del lists[next(iter(lists))]
+            lists[key] = kept
         return kept
 
     def __len__(self) -> int:
