@@ -79,7 +79,8 @@ class Tenant:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads only: each statement sees what is committed when it runs (no
-        transaction spans the block); never write through it."""
+        transaction spans the block); never write through it (it is ``autocommit``'s connection: a
+        write would be committed at once, not rolled back with the block)."""
         with self._reader.connection() as conn:
             yield conn
 

@@ -7,10 +7,10 @@ documents (migration 0002), so no write can forget it: the service's own, a bulk
 sharing the database. The values are random, not counted: a tenant reset copies the template back, and
 a counter would give an earlier copy's values to different documents.
 
-Kept per process and per tenant name, for at most ``ESANTE_DMP_DOCUMENT_LISTS`` profiles (the oldest
-kept goes first; 0 keeps none). A search that finds the profile's list current skips reading, and the
-driver's making, of every document row: on the bench's ten documents a profile that was most of a
-search's database time.
+Kept per process and per tenant name, whole lists of at most ``ESANTE_DMP_DOCUMENTS_KEPT`` documents
+in all (the lists kept first go first; 0 keeps none; a longer list is not kept). A search that finds
+the profile's list current skips reading, and the driver's making, of every document row: on the
+bench's ten documents a profile that was most of a search's database time.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ class DocumentLists:
 
     def __init__(self, kept: int) -> None:
         self.kept = kept
+        """Most documents kept, all lists together"""
         self._lists: dict[Key, Kept] = {}
+        self._documents = 0
         self._lock = threading.Lock()  # ``keep`` runs on misses only: reads take no lock
 
     def known(self, key: Key) -> Kept | None:
@@ -64,14 +66,18 @@ class DocumentLists:
 
     def keep(self, key: Key, rev: int, documents: tuple[Document, ...]) -> Kept:
         kept = Kept(rev, documents)
-        if self.kept <= 0:
+        size = len(documents)
+        if size > self.kept:
             return kept
         lists = self._lists
         with self._lock:  # iterating while another thread inserts would raise
-            lists.pop(key, None)
-            while len(lists) >= self.kept:
-                del lists[next(iter(lists))]
+            former = lists.pop(key, None)
+            if former is not None:
+                self._documents -= len(former.documents)
+            while lists and self._documents + size > self.kept:
+                self._documents -= len(lists.pop(next(iter(lists))).documents)
             lists[key] = kept
+            self._documents += size
         return kept
 
     def __len__(self) -> int:

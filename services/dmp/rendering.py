@@ -138,22 +138,27 @@ def _render(doc: Document) -> str:
 
 
 _BODIES: dict[int, tuple[tuple[Document, ...], str, int | None, bytes]] = {}
-BODIES_KEPT: Final = 5000
+BODIES_KEPT_BYTES: Final = 32 * 1024 * 1024
+_bodies_bytes = 0
 
 
 def search_json(ins: str, documents: tuple[Document, ...], invisibles: int | None) -> bytes:
     """The body of a search answer (professionals: with the count of documents invisible to the
     patient). A search repeated on unchanged documents hands the very same tuple: its body is kept,
-    found by identity (the entry holds the tuple, so its ``id`` cannot be reused while it lives)."""
+    found by identity (the entry holds the tuple, so its ``id`` cannot be reused while it lives), for
+    BODIES_KEPT_BYTES of bodies in all."""
+    global _bodies_bytes
     same = _BODIES.get(id(documents))
     if same is not None and same[0] is documents and same[1] == ins and same[2] == invisibles:
         return same[3]
     counted = "" if invisibles is None else f'"invisibles_patient":{invisibles},'
     listed = ",".join(document_json(d) for d in documents)
     body = f'{{"ins":{_quote(ins)},"total":{len(documents)},{counted}"documents":[{listed}]}}'.encode()
-    if len(_BODIES) >= BODIES_KEPT:
+    if _bodies_bytes + len(body) > BODIES_KEPT_BYTES:
         _BODIES.clear()
+        _bodies_bytes = 0
     _BODIES[id(documents)] = (documents, ins, invisibles, body)
+    _bodies_bytes += len(body)
     return body
 
 

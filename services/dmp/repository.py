@@ -294,8 +294,8 @@ _CONSULT = Prepared(
     .where(_profile.c.ins == bindparam("ins"))
     .order_by(_document.c.date_acte.desc(), _document.c.id)
 )
-"""PostgreSQL: the profile, the professional's record and, unless the caller holds them already, the
-documents, in one statement (one round trip)."""
+"""The profile, the professional's record and, unless the caller holds them already, the documents, in
+one statement."""
 
 
 def consult_documents(
@@ -305,28 +305,30 @@ def consult_documents(
     before, and every document not deleted, newest act first; ``None`` for the documents when the
     profile's ``documents_rev`` is still ``known_rev`` (the caller's copy is current).
 
-    PostgreSQL: one statement (a round trip costs more than the rows). SQLite has no round trips to
-    save, and repeating the profile's twenty columns on every document row doubled the time the driver
-    spends making values: two statements there, the second only when the documents changed."""
-    if conn.dialect.name == "postgresql":
-        rows = _CONSULT.rows(conn, {"ins": ins, "idnat": idnat, "known": known_rev})
-        if not rows:
+    The documents are read by the statement that reads the profile, so both come from one snapshot
+    (a professional blocked just before a deposit never sees that document). PostgreSQL always runs
+    that one statement (a round trip costs more than the rows). SQLite, with no round trips to save,
+    first reads the profile alone when it holds a copy: repeating the profile's twenty columns on every
+    document row doubles the time the driver spends making values, paid then only when the documents
+    changed."""
+    if known_rev is not None and conn.dialect.name != "postgresql":
+        found = get_profile_and_lien(conn, ins, idnat)
+        if found is None:
             return None
-        first = rows[0]
-        profile = _profile_of(first)
-        start = _N_PROFILE + 2
-        documents = (
-            None
-            if profile.documents_rev == known_rev
-            else [Document._make(row[start:]) for row in rows if row[start] is not None]
-        )
-        return profile, first[_N_PROFILE], first[_N_PROFILE + 1] is not None, documents
-    found = get_profile_and_lien(conn, ins, idnat)
-    if found is None:
+        if found[0].documents_rev == known_rev:
+            return (*found, None)
+    rows = _CONSULT.rows(conn, {"ins": ins, "idnat": idnat, "known": known_rev})
+    if not rows:
         return None
-    profile, lien, accessed_before = found
-    documents = None if profile.documents_rev == known_rev else list_documents(conn, ins, None)
-    return profile, lien, accessed_before, documents
+    first = rows[0]
+    profile = _profile_of(first)
+    start = _N_PROFILE + 2
+    documents = (
+        None
+        if profile.documents_rev == known_rev
+        else [Document._make(row[start:]) for row in rows if row[start] is not None]
+    )
+    return profile, first[_N_PROFILE], first[_N_PROFILE + 1] is not None, documents
 
 
 def list_documents(conn: Connection, ins: str, since: int | None) -> list[Document]:

@@ -1,9 +1,9 @@
 """The DMP's rules: lifecycle steps, consultations in each access mode, deposits, replacements,
 the patient's controls, traces and notifications.
 
-Never knows about HTTP, and never commits but in ``search_documents``: the router hands a connection of
-the request's unit of work, the caller, and the tenant clock's instant (Unix ms). Refusals are
-``SandboxError``s naming their rule.
+Never knows about HTTP, and never commits but in ``search_documents`` and ``deposit_alone``: the router
+hands a connection of the request's unit of work, the caller, and the tenant clock's instant (Unix
+ms). Refusals are ``SandboxError``s naming their rule.
 """
 
 from __future__ import annotations
@@ -427,8 +427,8 @@ def search_documents(
 
 @lru_cache(maxsize=1)
 def document_lists() -> DocumentLists:
-    """The process's profiles' documents kept between searches (``ESANTE_DMP_DOCUMENT_LISTS``)."""
-    return DocumentLists(get_dmp_settings().document_lists)
+    """The process's profiles' documents kept between searches (``ESANTE_DMP_DOCUMENTS_KEPT``)."""
+    return DocumentLists(get_dmp_settings().documents_kept)
 
 
 def record_consultation(

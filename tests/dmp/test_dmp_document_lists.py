@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
-from dmp_helpers import Cases, Dmp
+from dmp_helpers import Cases, Dmp, refused
 from sqlalchemy import text
 
 from services.dmp import repository, service
@@ -109,7 +109,13 @@ async def test_a_rolled_back_write_leaves_the_revision(
             abandon=True,
         )
     assert _rev(runtime, tenant_name, person.ins) == before
-    assert [d["titre"] for d in (await dmp.search(person, headers)).json()["documents"]] != ["never"]
+    kept = service.document_lists().known((tenant_name, person.ins))
+    assert kept is not None
+    assert kept.rev == before
+    assert [d["titre"] for d in (await dmp.search(person, headers)).json()["documents"]] == [
+        deposited["titre"]
+    ]
+    assert service.document_lists().known((tenant_name, person.ins)) is kept
 
 
 @pytest.mark.asyncio
@@ -119,9 +125,40 @@ async def test_unrelated_writes_keep_the_revision(
     """Traces, first accesses and another profile's documents leave a profile's revision alone."""
     person, headers, _ = await _searched(dmp, cases)
     before = _rev(runtime, tenant_name, person.ins)
-    await dmp.search(person, await dmp.pro(cases.pro("60")))  # an infirmier's first access
+    first_access = await dmp.search(person, await dmp.pro(cases.pro("60")))  # an infirmier's
+    assert first_access.status_code == 200, first_access.text
     await dmp.deposited(cases.person("mes-activated", "adult", skip=1), headers)
     assert _rev(runtime, tenant_name, person.ins) == before
+
+
+@pytest.mark.asyncio
+async def test_a_document_moved_to_another_profile_leaves_both_lists(
+    dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str
+) -> None:
+    person, headers, deposited = await _searched(dmp, cases)
+    other = cases.person("mes-activated", "adult", skip=1)
+    assert await dmp.ids(other, headers) == set()
+    _outside(
+        runtime, tenant_name, deposited["id"], f"UPDATE dmp_document SET ins = '{other.ins}' WHERE id = :id"
+    )
+    assert await dmp.ids(person, headers) == set()
+    assert await dmp.ids(other, headers) == {deposited["id"]}
+
+
+@pytest.mark.asyncio
+async def test_a_refused_search_leaves_no_trace(
+    dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str
+) -> None:
+    """The trace is written once the rules granted the search: a blocked professional leaves none."""
+    person, _, _ = await _searched(dmp, cases)
+    who = cases.pro("10", "generaliste", skip=1)
+    blocked = await dmp.me(person, "PUT", f"/professionnels/{who.idnat}", json={"statut": "bloque"})
+    assert blocked.status_code == 200, blocked.text
+    with runtime.tenants.get(tenant_name).reading() as conn:
+        before = repository.list_traces(conn, person.ins, 1000)
+    refused(await dmp.search(person, await dmp.pro(who)), 403, "access-refused", "blocked")
+    with runtime.tenants.get(tenant_name).reading() as conn:
+        assert repository.list_traces(conn, person.ins, 1000) == before
 
 
 @pytest.mark.asyncio
@@ -153,6 +190,18 @@ def test_zero_keeps_nothing() -> None:
     lists = DocumentLists(0)
     lists.keep(("t", "ins"), 1, _doc(1))
     assert lists.known(("t", "ins")) is None
+
+
+def test_the_bound_counts_documents() -> None:
+    """A list longer than the bound is not kept; a long one pushes out as many short ones as needed."""
+    lists = DocumentLists(3)
+    lists.keep(("t", "long"), 1, _doc(1) * 4)
+    assert lists.known(("t", "long")) is None
+    for n in range(3):
+        lists.keep(("t", f"ins{n}"), n, _doc(n))
+    lists.keep(("t", "two"), 9, _doc(9) * 2)
+    assert [lists.known(("t", f"ins{n}")) is None for n in range(3)] == [True, True, False]
+    assert lists.known(("t", "two")) is not None
 
 
 def test_document_ids_are_uuid7_in_time_order() -> None:
