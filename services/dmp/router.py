@@ -282,9 +282,19 @@ def _instant(name: str, value: str | None) -> datetime | None:
     return parsed
 
 
+_NO_CRITERIA: Final = service.Filtre()
+
+
 def search_parameters(request: Request) -> tuple[Mode, str | None, service.Filtre]:
     """The access mode, the justification and the search criteria, read from the request by hand."""
-    headers, query = request.headers, request.query_params
+    headers = request.headers
+    mode, justification = (
+        parse_mode(headers.get(ACCESS_MODE_HEADER)),
+        headers.get(ACCESS_JUSTIFICATION_HEADER),
+    )
+    if not request.scope["query_string"]:
+        return mode, justification, _NO_CRITERIA
+    query = request.query_params
     statut = query.get("statut", "current")
     if statut not in _STATUTS:
         raise ParametreInvalide("query.statut: current, archived, superseded or all", rule=None)
@@ -299,7 +309,7 @@ def search_parameters(request: Request) -> tuple[Mode, str | None, service.Filtr
         auteur,
         statut,
     )
-    return parse_mode(headers.get(ACCESS_MODE_HEADER)), headers.get(ACCESS_JUSTIFICATION_HEADER), wanted
+    return mode, justification, wanted
 
 
 def build_router(runtime: Runtime) -> APIRouter:

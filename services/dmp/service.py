@@ -74,8 +74,10 @@ MAJORITE: Final = 18
 # --- identities ----------
 
 
+@lru_cache(maxsize=65_536)
 def check_ins(value: str) -> str:
-    """A matricule INS in a path: 15 characters of the décret 82-103 shape (the key is INSi's concern)."""
+    """A matricule INS in a path: 15 characters of the décret 82-103 shape (the key is INSi's concern).
+    Answers are kept (a refusal raises, so is not)."""
     matricule = value.strip().upper()
     try:
         parse_nir(matricule)
