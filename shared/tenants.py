@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Connection, Engine
 
@@ -76,13 +76,11 @@ class Tenant:
         with self._writer.connection() as conn, conn.begin():
             yield conn
 
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
+    def reading(self) -> AbstractContextManager[Connection]:
         """A connection for reads only: each statement sees what is committed when it runs (no
         transaction spans the block); never write through it (it is ``autocommit``'s connection: a
         write would be committed at once, not rolled back with the block)."""
-        with self._reader.connection() as conn:
-            yield conn
+        return self.autocommit()
 
     @contextmanager
     def autocommit(self) -> Iterator[Connection]:

@@ -28,14 +28,13 @@ VIEWS_KEPT: Final = 32
 
 
 class Kept:
-    """A profile's documents as read with ``rev``, what the rules read of each, and views of them."""
+    """A profile's documents as read with ``rev``, and views of them."""
 
-    __slots__ = ("_views", "documents", "rev", "visibilites")
+    __slots__ = ("_views", "documents", "rev")
 
     def __init__(self, rev: int, documents: tuple[Document, ...]) -> None:
         self.rev = rev
         self.documents = documents
-        self.visibilites = tuple(doc.visibilite for doc in documents)
         self._views: dict[Hashable, object] = {}
 
     def view(self, key: Hashable, make: Callable[[], View]) -> View:

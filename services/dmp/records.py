@@ -25,7 +25,7 @@ class Profile:
     data_since: int | None
     medecin_traitant: str | None
     reglages: Reglages
-    documents_rev: int = 0
+    documents_rev: int
     """Replaced by a random value whenever one of the profile's documents is written (see
     ``services.dmp.document_lists``)."""
 

@@ -88,29 +88,19 @@ def _q(value: str | None) -> str:
 
 
 _FRAGMENTS: dict[Document, str] = {}
-_SAME_OBJECT: dict[int, tuple[Document, str]] = {}
 FRAGMENTS_KEPT: Final = 100_000
 """Rendered documents kept in memory, keyed by the whole record: a changed document is another key,
-so the cache never answers stale JSON, in one process or several sharing a database. Records kept
-between searches (``document_lists``) are the same objects each time: those are found by identity
-first, which spares hashing and comparing their twenty-four fields (the entry holds the record, so its
-``id`` cannot be reused while the entry lives)."""
+so the cache never answers stale JSON, in one process or several sharing a database."""
 
 
 def document_json(doc: Document) -> str:
     """``document(doc)`` as JSON text, written directly (building dicts for json.dumps measured several
     times slower; ``tests/dmp/test_dmp_rendering.py`` checks both agree) and kept per record."""
-    same = _SAME_OBJECT.get(id(doc))
-    if same is not None and same[0] is doc:
-        return same[1]
     found = _FRAGMENTS.get(doc)
     if found is None:
         if len(_FRAGMENTS) >= FRAGMENTS_KEPT:
             _FRAGMENTS.clear()
         found = _FRAGMENTS[doc] = _render(doc)
-    if len(_SAME_OBJECT) >= FRAGMENTS_KEPT:
-        _SAME_OBJECT.clear()
-    _SAME_OBJECT[id(doc)] = (doc, found)
     return found
 
 

@@ -8,7 +8,7 @@ layers cost four times the query itself, and the perf anchors show the ORM costs
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -404,17 +404,23 @@ _TRACE_FIELDS = (
     "detail",
 )
 _INSERT_TRACE = Prepared(insert(_trace).values({name: bindparam(name) for name in _TRACE_FIELDS}))
-_NOTIFICATION_FIELDS = (
-    "ins",
-    "at",
-    "kind",
-    "acteur_id",
-    "acteur_nom",
-    "mode",
-    "justification",
-    "document_id",
-    "email",
-)
+
+
+class _Notice(NamedTuple):
+    """A row of ``dmp_notification`` to write."""
+
+    ins: str
+    at: int
+    kind: str
+    acteur_id: str
+    acteur_nom: str
+    email: str
+    mode: str | None = None
+    justification: str | None = None
+    document_id: str | None = None
+
+
+_NOTIFICATION_FIELDS = _Notice._fields
 _INSERT_NOTIFICATION = Prepared(
     insert(_notification).values({name: bindparam(name) for name in _NOTIFICATION_FIELDS})
 )
@@ -446,19 +452,11 @@ def feed(conn: Connection, document: Document, contenu: bytes, trace: Trace, not
     """A new document with its content and its trace, and when ``notify`` (the patient's address) the
     patient's ``nouveau-document`` notification by the trace's actor."""
     traced = _trace_values(document.ins, trace)
-    notice: dict[str, Any] | None = None
+    notice = None
     if notify is not None:
-        notice = {
-            "ins": document.ins,
-            "at": trace.at,
-            "kind": "nouveau-document",
-            "acteur_id": trace.acteur.id,
-            "acteur_nom": trace.acteur.nom,
-            "mode": None,
-            "justification": None,
-            "document_id": document.id,
-            "email": notify,
-        }
+        notice = _Notice(
+            document.ins, trace.at, "nouveau-document", trace.acteur.id, trace.acteur.nom, notify
+        )._asdict()
     if feeds_in_one_statement(conn.dialect.name):
         params: dict[str, Any] = {f"d_{k}": v for k, v in zip(_DOCUMENT_FIELDS, document, strict=True)}
         params.update({f"t_{name}": value for name, value in traced.items()}, contenu=contenu)
@@ -515,8 +513,8 @@ def insert_notification(
     justification: str | None = None,
     document_id: str | None = None,
 ) -> None:
-    values = (ins, at, kind, acteur_id, acteur_nom, mode, justification, document_id, email)
-    _INSERT_NOTIFICATION.run(conn, dict(zip(_NOTIFICATION_FIELDS, values, strict=True)))
+    notice = _Notice(ins, at, kind, acteur_id, acteur_nom, email, mode, justification, document_id)
+    _INSERT_NOTIFICATION.run(conn, notice._asdict())
 
 
 def list_notifications(conn: Connection, ins: str, limit: int) -> list[Notification]:

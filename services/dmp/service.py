@@ -415,11 +415,12 @@ def search_documents(
     kept = known
 
     def visible() -> tuple[tuple[Document, ...], int]:
-        refus = access.refus_professionnel
         shown = tuple(
             doc
-            for doc, visibilite in zip(kept.documents, kept.visibilites, strict=True)
-            if doc.deposited_at >= since and filtre.match(doc) and refus(acces, visibilite) is None
+            for doc in kept.documents
+            if doc.deposited_at >= since
+            and filtre.match(doc)
+            and access.refus_professionnel(acces, doc.visibilite) is None
         )
         return shown, sum(1 for doc in shown if doc.invisible_patient)
 
@@ -440,8 +441,8 @@ def record_consultation(
     action: str,
     document_id: str | None,
 ) -> None:
-    """Trace the consultation; record the first access (with the presumed
-    consent in normal mode) and notify the patient of a first access and of every emergency access."""
+    """Trace the consultation; record the first access (with the presumed consent in normal mode) and
+    notify the patient of a first access and of every emergency access."""
     profile, acces, acteur = session.profile, session.acces, session.acteur
     repository.insert_trace(
         conn, profile.ins, Trace(now, action, acteur, acces.mode.value, session.justification, document_id)

@@ -6,168 +6,166 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from dmp_helpers import Cases, Dmp, refused
 from sqlalchemy import text
 
 from services.dmp import repository, service
-from services.dmp.document_lists import DocumentLists
+from services.dmp.document_lists import DocumentLists, Kept
 from services.dmp.records import Document
 from services.dmp.service import _new_id
+from shared.population import Person
 from shared.runtime import Runtime
 
 
-async def _searched(dmp: Dmp, cases: Cases) -> tuple[Any, dict[str, str], dict[str, Any]]:
+@dataclass
+class Searched:
     """A patient with one document, searched once by a généraliste (so their documents are kept)."""
-    await dmp.freeze()
-    person = cases.person("mes-activated", "adult")
-    headers = await dmp.pro(cases.pro("10", "generaliste"))
-    deposited = await dmp.deposited(person, headers)
-    assert await dmp.ids(person, headers) == {deposited["id"]}
-    return person, headers, deposited
 
+    dmp: Dmp
+    runtime: Runtime
+    tenant_name: str
+    person: Person
+    headers: dict[str, str]
+    deposited: dict[str, Any]
 
-def _rev(runtime: Runtime, tenant_name: str, ins: str) -> int:
-    with runtime.tenants.get(tenant_name).reading() as conn:
-        profile = repository.get_profile(conn, ins)
-    assert profile is not None
-    return profile.documents_rev
+    def rev(self) -> int:
+        with self.runtime.tenants.get(self.tenant_name).reading() as conn:
+            profile = repository.get_profile(conn, self.person.ins)
+        assert profile is not None
+        return profile.documents_rev
+
+    def kept(self) -> Kept | None:
+        return service.document_lists().known((self.tenant_name, self.person.ins))
+
+    def outside(self, *sql: str, abandon: bool = False) -> None:
+        """Statements on the document, straight into the tenant's tables (not through the service), in
+        one unit of work; ``abandon`` rolls it back."""
+        with self.runtime.tenants.get(self.tenant_name).unit_of_work() as conn:
+            for statement in sql:
+                conn.execute(text(statement), {"id": self.deposited["id"]})
+            if abandon:
+                raise Abandoned
+
+    async def titles(self, person: Person | None = None) -> list[str]:
+        response = await self.dmp.search(person or self.person, self.headers)
+        assert response.status_code == 200, response.text
+        return [d["titre"] for d in response.json()["documents"]]
 
 
 class Abandoned(Exception):
     pass
 
 
-def _outside(runtime: Runtime, tenant_name: str, document_id: str, *sql: str, abandon: bool = False) -> None:
-    """Statements on one document, straight into the tenant's tables (not through the service), in one
-    unit of work; ``abandon`` rolls it back."""
-    with runtime.tenants.get(tenant_name).unit_of_work() as conn:
-        for statement in sql:
-            conn.execute(text(statement), {"id": document_id})
-        if abandon:
-            raise Abandoned
+@pytest_asyncio.fixture
+async def searched(dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str) -> Searched:
+    await dmp.freeze()
+    person = cases.person("mes-activated", "adult")
+    headers = await dmp.pro(cases.pro("10", "generaliste"))
+    deposited = await dmp.deposited(person, headers)
+    assert await dmp.ids(person, headers) == {deposited["id"]}
+    return Searched(dmp, runtime, tenant_name, person, headers, deposited)
 
 
 @pytest.mark.asyncio
-async def test_a_current_list_answers_the_search(
-    dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str
-) -> None:
-    person, headers, deposited = await _searched(dmp, cases)
-    key = (tenant_name, person.ins)
-    kept = service.document_lists().known(key)
+async def test_a_current_list_answers_the_search(searched: Searched) -> None:
+    kept = searched.kept()
     assert kept is not None
-    assert kept.rev == _rev(runtime, tenant_name, person.ins)
+    assert kept.rev == searched.rev()
     # What is kept is what the next search answers: a copy marked differently shows it was not reread.
     marked = tuple(doc._replace(titre="kept in memory") for doc in kept.documents)
-    service.document_lists().keep(key, kept.rev, marked)
-    found = (await dmp.search(person, headers)).json()["documents"]
-    assert [(d["id"], d["titre"]) for d in found] == [(deposited["id"], "kept in memory")]
+    service.document_lists().keep((searched.tenant_name, searched.person.ins), kept.rev, marked)
+    assert await searched.titles() == ["kept in memory"]
 
 
 @pytest.mark.asyncio
-async def test_a_deposit_makes_the_kept_list_stale(dmp: Dmp, cases: Cases) -> None:
-    person, headers, first = await _searched(dmp, cases)
-    second = await dmp.deposited(person, headers, titre="second")
-    assert await dmp.ids(person, headers) == {first["id"], second["id"]}
+async def test_a_deposit_makes_the_kept_list_stale(searched: Searched) -> None:
+    await searched.dmp.deposited(searched.person, searched.headers, titre="second")
+    assert sorted(await searched.titles()) == sorted([searched.deposited["titre"], "second"])
 
 
 @pytest.mark.asyncio
-async def test_a_write_outside_the_service_makes_the_kept_list_stale(
-    dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str
-) -> None:
+async def test_a_write_outside_the_service_makes_the_kept_list_stale(searched: Searched) -> None:
     """The triggers, not the service, change the revision: a statement of any other writer counts."""
-    person, headers, deposited = await _searched(dmp, cases)
-    before = _rev(runtime, tenant_name, person.ins)
-    _outside(runtime, tenant_name, deposited["id"], "UPDATE dmp_document SET titre = 'edited' WHERE id = :id")
-    assert _rev(runtime, tenant_name, person.ins) != before
-    found = (await dmp.search(person, headers)).json()["documents"]
-    assert [d["titre"] for d in found] == ["edited"]
-    _outside(
-        runtime,
-        tenant_name,
-        deposited["id"],
-        "DELETE FROM dmp_document_contenu WHERE document_id = :id",
-        "DELETE FROM dmp_document WHERE id = :id",
+    before = searched.rev()
+    searched.outside("UPDATE dmp_document SET titre = 'edited' WHERE id = :id")
+    assert searched.rev() != before
+    assert await searched.titles() == ["edited"]
+    searched.outside(
+        "DELETE FROM dmp_document_contenu WHERE document_id = :id", "DELETE FROM dmp_document WHERE id = :id"
     )
-    assert await dmp.ids(person, headers) == set()
+    assert await searched.titles() == []
 
 
 @pytest.mark.asyncio
-async def test_a_rolled_back_write_leaves_the_revision(
-    dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str
-) -> None:
-    person, headers, deposited = await _searched(dmp, cases)
-    before = _rev(runtime, tenant_name, person.ins)
+async def test_a_rolled_back_write_leaves_the_revision(searched: Searched) -> None:
+    before, kept = searched.rev(), searched.kept()
     with pytest.raises(Abandoned):
-        _outside(
-            runtime,
-            tenant_name,
-            deposited["id"],
-            "UPDATE dmp_document SET titre = 'never' WHERE id = :id",
-            abandon=True,
-        )
-    assert _rev(runtime, tenant_name, person.ins) == before
-    kept = service.document_lists().known((tenant_name, person.ins))
-    assert kept is not None
-    assert kept.rev == before
-    assert [d["titre"] for d in (await dmp.search(person, headers)).json()["documents"]] == [
-        deposited["titre"]
-    ]
-    assert service.document_lists().known((tenant_name, person.ins)) is kept
+        searched.outside("UPDATE dmp_document SET titre = 'never' WHERE id = :id", abandon=True)
+    assert searched.rev() == before
+    assert await searched.titles() == [searched.deposited["titre"]]
+    assert searched.kept() is kept
 
 
 @pytest.mark.asyncio
-async def test_unrelated_writes_keep_the_revision(
-    dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str
-) -> None:
+async def test_unrelated_writes_keep_the_revision(searched: Searched, cases: Cases) -> None:
     """Traces, first accesses and another profile's documents leave a profile's revision alone."""
-    person, headers, _ = await _searched(dmp, cases)
-    before = _rev(runtime, tenant_name, person.ins)
-    first_access = await dmp.search(person, await dmp.pro(cases.pro("60")))  # an infirmier's
+    before = searched.rev()
+    first_access = await searched.dmp.search(searched.person, await searched.dmp.pro(cases.pro("60")))
     assert first_access.status_code == 200, first_access.text
-    await dmp.deposited(cases.person("mes-activated", "adult", skip=1), headers)
-    assert _rev(runtime, tenant_name, person.ins) == before
+    await searched.dmp.deposited(cases.person("mes-activated", "adult", skip=1), searched.headers)
+    assert searched.rev() == before
 
 
 @pytest.mark.asyncio
 async def test_a_document_moved_to_another_profile_leaves_both_lists(
-    dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str
+    searched: Searched, cases: Cases
 ) -> None:
-    person, headers, deposited = await _searched(dmp, cases)
     other = cases.person("mes-activated", "adult", skip=1)
-    assert await dmp.ids(other, headers) == set()
-    _outside(
-        runtime, tenant_name, deposited["id"], f"UPDATE dmp_document SET ins = '{other.ins}' WHERE id = :id"
-    )
-    assert await dmp.ids(person, headers) == set()
-    assert await dmp.ids(other, headers) == {deposited["id"]}
+    assert await searched.titles(other) == []
+    searched.outside(f"UPDATE dmp_document SET ins = '{other.ins}' WHERE id = :id")
+    assert await searched.titles() == []
+    assert await searched.titles(other) == [searched.deposited["titre"]]
 
 
 @pytest.mark.asyncio
-async def test_a_refused_search_leaves_no_trace(
-    dmp: Dmp, cases: Cases, runtime: Runtime, tenant_name: str
-) -> None:
-    """The trace is written once the rules granted the search: a blocked professional leaves none."""
-    person, _, _ = await _searched(dmp, cases)
+async def test_a_search_is_traced_once_granted_only(searched: Searched, cases: Cases) -> None:
+    """The trace is written once the rules granted the search: one for a granted search, none for a
+    blocked professional's."""
+    dmp, person = searched.dmp, searched.person
+
+    def traces() -> int:
+        with searched.runtime.tenants.get(searched.tenant_name).reading() as conn:
+            return len(repository.list_traces(conn, person.ins, 1000))
+
     who = cases.pro("10", "generaliste", skip=1)
     blocked = await dmp.me(person, "PUT", f"/professionnels/{who.idnat}", json={"statut": "bloque"})
     assert blocked.status_code == 200, blocked.text
-    with runtime.tenants.get(tenant_name).reading() as conn:
-        before = repository.list_traces(conn, person.ins, 1000)
+    before = traces()
+    assert await searched.titles() == [searched.deposited["titre"]]
+    assert traces() == before + 1
     refused(await dmp.search(person, await dmp.pro(who)), 403, "access-refused", "blocked")
-    with runtime.tenants.get(tenant_name).reading() as conn:
-        assert repository.list_traces(conn, person.ins, 1000) == before
+    assert traces() == before + 1
 
 
 @pytest.mark.asyncio
-async def test_a_reset_tenant_is_read_again(dmp: Dmp, cases: Cases, tenant_name: str) -> None:
-    person, headers, _ = await _searched(dmp, cases)
-    response = await dmp.http.post(f"/sandbox/tenants/{tenant_name}/reset")
+async def test_a_reset_tenant_is_read_again(searched: Searched) -> None:
+    response = await searched.dmp.http.post(f"/sandbox/tenants/{searched.tenant_name}/reset")
     assert response.status_code == 200, response.text
-    await dmp.freeze()
-    assert await dmp.ids(person, headers) == set()
+    await searched.dmp.freeze()
+    assert await searched.titles() == []
+
+
+def test_seeded_profiles_start_with_distinct_revisions(runtime: Runtime, tenant_name: str) -> None:
+    """Random from the start (not all 0): a template rebuilt with other documents gives other values."""
+    with runtime.tenants.get(tenant_name).reading() as conn:
+        revs = conn.execute(text("SELECT documents_rev FROM dmp_profile LIMIT 200")).scalars().all()
+    assert len(revs) == 200
+    assert len(set(revs)) == 200
 
 
 def _doc(n: int) -> tuple[Document, ...]:
