@@ -7,16 +7,24 @@ layers cost four times the query itself, and the perf anchors show the ORM costs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     Connection,
+    String,
     Table,
+    Text,
     and_,
     bindparam,
+    cast,
+    column,
     delete,
+    func,
     insert,
     literal_column,
     select,
@@ -331,6 +339,85 @@ def consult_documents(
     return profile, first[_N_PROFILE], first[_N_PROFILE + 1] is not None, documents
 
 
+class Consultation(NamedTuple):
+    """One read of a batch (``consult_many``): the profile ``ins`` with ``idnat``'s record, and its
+    documents when ``documents`` is set and the profile's ``documents_rev`` is not ``known``."""
+
+    ins: str
+    idnat: str
+    known: int | None
+    documents: bool
+
+
+Consulted = tuple[Profile, str | None, bool, list[Document] | None]
+
+
+def _array_of(column: Any) -> postgresql.ARRAY[Any]:
+    """The array type a batch binds for ``column``: unbounded text for strings, so that a value too long
+    fails the insert as it would alone (a cast to ``varchar(n)`` would cut it silently)."""
+    kind = column.type
+    return postgresql.ARRAY(Text() if isinstance(kind, String) else kind)
+
+
+def _unnested(name: str, columns: Sequence[Any], prefix: str, *, ordinality: str | None = None) -> Any:
+    """``unnest`` of one bound array a column (``<prefix><column>``), as the rows of a derived table."""
+    arrays = [cast(bindparam(f"{prefix}{c.name}"), _array_of(c)) for c in columns]
+    names = [c.name for c in columns]
+    return func.unnest(*arrays).table_valued(*names, with_ordinality=ordinality).render_derived(name=name)
+
+
+_q = _unnested(
+    "q",
+    (_profile.c.ins, _lien.c.idnat, _profile.c.documents_rev, column("documents", Boolean())),
+    "q_",
+    ordinality="n",
+)
+_CONSULT_MANY = Prepared(
+    select(_q.c.n, *_PROFILE_COLUMNS, _lien.c.statut, _lien.c.first_access_at, *_DOCUMENT_COLUMNS)
+    .select_from(
+        _q.join(_profile, _profile.c.ins == _q.c.ins)
+        .outerjoin(_lien, and_(_lien.c.ins == _profile.c.ins, _lien.c.idnat == _q.c.idnat))
+        .outerjoin(
+            _document,
+            and_(
+                _q.c.documents,
+                _document.c.ins == _profile.c.ins,
+                _document.c.status != literal_column("'deleted'"),
+                _profile.c.documents_rev.is_distinct_from(_q.c.documents_rev),
+            ),
+        )
+    )
+    .order_by(_q.c.n, _document.c.date_acte.desc(), _document.c.id)
+)
+"""PostgreSQL: the reads of a batch of searches and deposits (``_CONSULT`` for each) by one statement."""
+
+
+def consult_many(conn: Connection, consultations: Sequence[Consultation]) -> list[Consulted | None]:
+    """PostgreSQL: what ``consult_documents`` reads, for each consultation, by one statement (one round
+    trip, one snapshot); ``None`` where no profile has the INS. A consultation that does not ask for the
+    documents gets ``None`` for them, as one whose copy is current."""
+    params = {
+        "q_ins": [c.ins for c in consultations],
+        "q_idnat": [c.idnat for c in consultations],
+        "q_documents_rev": [c.known for c in consultations],
+        "q_documents": [c.documents for c in consultations],
+    }
+    found: list[Consulted | None] = [None] * len(consultations)
+    start = 1 + _N_PROFILE + 2
+    for row in _CONSULT_MANY.rows(conn, params):
+        index = row[0] - 1
+        entry = found[index]
+        if entry is None:
+            profile = _profile_of(row[1:])
+            wanted = consultations[index]
+            current = not wanted.documents or profile.documents_rev == wanted.known
+            lien, accessed = row[1 + _N_PROFILE], row[2 + _N_PROFILE] is not None
+            entry = found[index] = (profile, lien, accessed, None if current else [])
+        if row[start] is not None and entry[3] is not None:
+            entry[3].append(Document._make(row[start:]))
+    return found
+
+
 def list_documents(conn: Connection, ins: str, since: int | None) -> list[Document]:
     """Every document of the DMP not deleted (current, superseded, archived), newest act first."""
     rows = _LIST_DOCUMENTS.rows(conn, {"ins": ins, "since": since or 0})
@@ -470,20 +557,82 @@ def feed(conn: Connection, document: Document, contenu: bytes, trace: Trace, not
         _INSERT_NOTIFICATION.run(conn, notice)
 
 
-def _trace_values(ins: str, trace: Trace) -> dict[str, Any]:
-    return {
-        "ins": ins,
-        "at": trace.at,
-        "action": trace.action,
-        "acteur_kind": trace.acteur.kind,
-        "acteur_id": trace.acteur.id,
-        "acteur_nom": trace.acteur.nom,
-        "profession": trace.acteur.profession,
-        "mode": trace.mode,
-        "justification": trace.justification,
-        "document_id": trace.document_id,
-        "detail": trace.detail,
+class Fed(NamedTuple):
+    """What a deposit writes (``feed``): the document, its content, its trace, and the patient's address
+    when they are to be notified."""
+
+    document: Document
+    contenu: bytes
+    trace: Trace
+    notify: str | None
+
+
+def _insert_json(table: Table, names: Sequence[str], param: str) -> Any:
+    """INSERT the rows of the JSON array of objects bound as ``param`` (``json_populate_recordset``
+    reads each field with the column's own input function: ``\\x``-hex text for bytea)."""
+    source = func.json_populate_recordset(
+        literal_column(f"NULL::{table.name}"), cast(bindparam(param), JSON())
+    ).alias(f"{param}_rows")
+    columns: list[Any] = [literal_column(f"{param}_rows.{name}") for name in names]
+    rows = select(*columns).select_from(source)
+    return insert(table).from_select(list(names), rows).cte(param)
+
+
+_WRITE_MANY = Prepared(
+    select(literal_column("1")).add_cte(
+        _insert_json(_document, _DOCUMENT_FIELDS, "d"),
+        _insert_json(_contenu, ("document_id", "contenu"), "c"),
+        _insert_json(_trace, _TRACE_FIELDS, "t"),
+        _insert_json(_notification, _NOTIFICATION_FIELDS, "n"),
+    )
+)
+"""PostgreSQL: the writes of a batch (the deposits' documents, contents, traces and notifications,
+the searches' traces) by one statement of data-modifying CTEs, each table's rows bound as one JSON
+array (the driver adapts one string per table, where arrays cost it a Python walk over every value):
+all or nothing, one round trip, whatever the batch holds."""
+
+
+def _json_rows(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    return json.dumps([dict(zip(names, row, strict=True)) for row in rows], separators=(",", ":"))
+
+
+def write_many(conn: Connection, traces: Sequence[tuple[str, Trace]], fed: Sequence[Fed]) -> None:
+    """PostgreSQL: the traces ``(ins, trace)`` and the deposits ``fed`` by one statement, committed by
+    itself on an autocommit connection; nothing is written if any row fails."""
+    notices = [
+        _Notice(doc.ins, trace.at, "nouveau-document", trace.acteur.id, trace.acteur.nom, notify)
+        for doc, _, trace, notify in fed
+        if notify is not None
+    ]
+    all_traces = [*traces, *((f.document.ins, f.trace) for f in fed)]
+    params = {
+        "d": _json_rows(_DOCUMENT_FIELDS, (f.document for f in fed)),
+        "c": _json_rows(("document_id", "contenu"), ((f.document.id, "\\x" + f.contenu.hex()) for f in fed)),
+        "t": _json_rows(_TRACE_FIELDS, (_trace_row(ins, t) for ins, t in all_traces)),
+        "n": _json_rows(_NOTIFICATION_FIELDS, notices),
     }
+    _WRITE_MANY.run(conn, params)
+
+
+def _trace_row(ins: str, trace: Trace) -> tuple[Any, ...]:
+    acteur = trace.acteur
+    return (
+        ins,
+        trace.at,
+        trace.action,
+        acteur.kind,
+        acteur.id,
+        acteur.nom,
+        acteur.profession,
+        trace.mode,
+        trace.justification,
+        trace.document_id,
+        trace.detail,
+    )
+
+
+def _trace_values(ins: str, trace: Trace) -> dict[str, Any]:
+    return dict(zip(_TRACE_FIELDS, _trace_row(ins, trace), strict=True))
 
 
 def insert_trace(conn: Connection, ins: str, trace: Trace) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
-from services.dmp import matrix_store, rendering, service
+from services.dmp import batching, matrix_store, rendering, service
 from services.dmp.access import Mode, parse_mode
 from services.dmp.clients import InsiClient
 from services.dmp.config import get_dmp_settings
@@ -345,7 +345,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         body = await json_body(request, DocumentCreate)
         new = await feeder.from_body(request, tenant, matricule, body)
         now = ms(tenant.clock.now())
-        doc = service.deposit_alone(tenant, matricule, pro, new, now)
+        doc = await batching.deposit(tenant, service.Deposit(matricule, pro, new, now))
         return Response(rendering.document_json(doc).encode(), status_code=201, media_type="application/json")
 
     @router.get(
@@ -363,8 +363,8 @@ def build_router(runtime: Runtime) -> APIRouter:
         mode, justification, wanted = search_parameters(request)
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
-        _, found, invisibles = service.search_documents(
-            tenant, matricule, pro, mode, justification, wanted, matrice, now
+        _, found, invisibles = await batching.search(
+            tenant, service.Search(matricule, pro, mode, justification, wanted, matrice, now)
         )
         body = rendering.search_json(matricule, found[: settings.search_limit], invisibles)
         return Response(body, media_type="application/json")

@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 from services.dmp import access, lifecycle, repository
 from services.dmp.access import EMERGENCY, Acces, Lien, Mode, Professionnel, Reglages
 from services.dmp.config import get_dmp_settings
-from services.dmp.document_lists import DocumentLists
+from services.dmp.document_lists import DocumentLists, Kept
 from services.dmp.errors import (
     AccesRefuse,
     ActivationRefusee,
@@ -372,6 +372,107 @@ def consult(
     return _grant(found, ins, actor, mode, justification, matrice, now)
 
 
+@dataclass(frozen=True, slots=True)
+class Search:
+    """A professional's search (TD3.1) as asked: the DMP, the caller, the access and the criteria."""
+
+    ins: str
+    actor: ProfessionalActor
+    mode: Mode
+    justification: str | None
+    filtre: Filtre
+    matrice: Matrice
+    now: int
+
+    def trace(self) -> Trace:
+        return Trace(
+            self.now,
+            "consultation",
+            acteur_of(self.actor),
+            self.mode.value,
+            _kept_justification(self.mode, self.justification),
+        )
+
+
+Found = tuple[Session, tuple[Document, ...], int]
+"""A search's answer: the session, the documents shown (newest act first), how many the patient cannot
+see. The same criteria for the same access to unchanged documents give the very same tuple
+(``rendering.search_json`` renders it once)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Searching:
+    """A search between its read and its answer: ``kept`` is the profile's document list known before
+    the read, ``None`` when the read must bring the documents."""
+
+    search: Search
+    key: tuple[str, str]
+    kept: Kept | None
+
+    def consultation(self) -> repository.Consultation:
+        return repository.Consultation(
+            self.search.ins, self.search.actor.idnat, None if self.kept is None else self.kept.rev, True
+        )
+
+
+def start_search(tenant: Tenant, search: Search) -> Searching:
+    """Check the access mode (before anything is read) and take the kept copy of the documents."""
+    access.check_mode(professionnel_of(search.actor), search.mode, search.justification)
+    key = (tenant.name, search.ins)
+    return Searching(search, key, document_lists().known(key))
+
+
+@dataclass(frozen=True, slots=True)
+class Granted:
+    """A granted search: its session and the profile's current documents; ``only_traced`` when the
+    access needs nothing written but its trace (a normal access by a professional who accessed the DMP
+    before): then one statement, else ``record_consultation`` in a unit of work."""
+
+    session: Session
+    kept: Kept
+    only_traced: bool
+
+
+def grant_search(searching: Searching, found: repository.Consulted | None) -> Granted:
+    """The rules' verdict on what the read found (a refusal raises, nothing written yet); the documents
+    read are kept for the next searches."""
+    search = searching.search
+    session = _grant(
+        None if found is None else found[:3],
+        search.ins,
+        search.actor,
+        search.mode,
+        search.justification,
+        search.matrice,
+        search.now,
+    )
+    assert found is not None
+    kept = searching.kept
+    if found[3] is not None:
+        kept = document_lists().keep(searching.key, session.profile.documents_rev, tuple(found[3]))
+    assert kept is not None
+    return Granted(session, kept, session.accessed_before and search.mode is Mode.NORMAL)
+
+
+def shown(search: Search, granted: Granted) -> Found:
+    """The documents of ``granted`` the access shows that match the criteria."""
+    session, kept, filtre = granted.session, granted.kept, search.filtre
+    acces, since = session.acces, session.profile.data_since or 0
+
+    def visible() -> tuple[tuple[Document, ...], int]:
+        docs = tuple(
+            doc
+            for doc in kept.documents
+            if doc.deposited_at >= since
+            and filtre.match(doc)
+            and access.refus_professionnel(acces, doc.visibilite) is None
+        )
+        return docs, sum(1 for doc in docs if doc.invisible_patient)
+
+    docs, invisibles = kept.view((acces, filtre, since), visible)
+    return session, docs, invisibles
+
+
 def search_documents(
     tenant: Tenant,
     ins: str,
@@ -381,51 +482,33 @@ def search_documents(
     filtre: Filtre,
     matrice: Matrice,
     now: int,
-) -> tuple[Session, tuple[Document, ...], int]:
-    """TD3.1: the session, the documents the professional may see that match ``filtre``, newest act
-    first, and how many of them the patient cannot see. The same criteria for the same access to
-    unchanged documents give the very same tuple (``rendering.search_json`` renders it once).
+) -> Found:
+    """TD3.1: the documents the professional may see that match ``filtre``, newest act first, and how
+    many of them the patient cannot see (a search alone; ``batching`` runs several together).
 
     The one operation that chooses its transactions, to spend as few round trips as the case allows:
     the profile, the professional's record and (unless kept in memory and still current, see
     ``document_lists``) the documents are read by one statement; a refusal raises before anything is
-    written. When the access only needs its trace (a professional who accessed the DMP before, in
-    normal mode), the trace is one statement committed by itself; a first access or an emergency
-    access writes the trace, the first access and the notification in one unit of work."""
-    access.check_mode(professionnel_of(actor), mode, justification)
-    lists = document_lists()
-    key = (tenant.name, ins)
-    known = lists.known(key)
-    trace = Trace(now, "consultation", acteur_of(actor), mode.value, _kept_justification(mode, justification))
+    written. When the access only needs its trace the trace is one statement committed by itself; a
+    first access or an emergency access writes the trace, the first access and the notification in one
+    unit of work."""
+    search = Search(ins, actor, mode, justification, filtre, matrice, now)
+    searching = start_search(tenant, search)
     with tenant.autocommit() as conn:
+        known = searching.kept
         found = repository.consult_documents(conn, ins, actor.idnat, None if known is None else known.rev)
-        session = _grant(None if found is None else found[:3], ins, actor, mode, justification, matrice, now)
-        assert found is not None
-        read = found[3]
-        if read is not None:
-            known = lists.keep(key, session.profile.documents_rev, tuple(read))
-        assert known is not None
-        only_traced = session.accessed_before and mode is Mode.NORMAL
-        if only_traced:
-            repository.insert_trace(conn, ins, trace)
-    if not only_traced:
-        with tenant.unit_of_work() as conn:
-            record_consultation(conn, session, now, "consultation", None)
-    acces, since = session.acces, session.profile.data_since or 0
-    kept = known
+        granted = grant_search(searching, found)
+        if granted.only_traced:
+            repository.insert_trace(conn, ins, search.trace())
+    if not granted.only_traced:
+        record_search(tenant, search, granted)
+    return shown(search, granted)
 
-    def visible() -> tuple[tuple[Document, ...], int]:
-        shown = tuple(
-            doc
-            for doc in kept.documents
-            if doc.deposited_at >= since
-            and filtre.match(doc)
-            and access.refus_professionnel(acces, doc.visibilite) is None
-        )
-        return shown, sum(1 for doc in shown if doc.invisible_patient)
 
-    shown, invisibles = kept.view((acces, filtre, since), visible)
-    return session, shown, invisibles
+def record_search(tenant: Tenant, search: Search, granted: Granted) -> None:
+    """Trace a search that is a first access or an emergency access, in a unit of work of its own."""
+    with tenant.unit_of_work() as conn:
+        record_consultation(conn, granted.session, search.now, "consultation", None)
 
 
 @lru_cache(maxsize=1)
@@ -612,17 +695,38 @@ def _notify_document(conn: Connection, profile: Profile, doc: Document, acteur: 
     )
 
 
-def deposit(conn: Connection, ins: str, actor: ProfessionalActor, new: NewDocument, now: int) -> Document:
-    """Feed the DMP with a document (TD2); the INS was checked with INSi before."""
-    profile = _profile(conn, ins)
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    """A professional's deposit (TD2) as asked; the INS was checked with INSi before."""
+
+    ins: str
+    actor: ProfessionalActor
+    new: NewDocument
+    now: int
+
+    def consultation(self) -> repository.Consultation:
+        return repository.Consultation(self.ins, self.actor.idnat, None, False)
+
+
+def check_deposit(deposit: Deposit, profile: Profile | None) -> repository.Fed:
+    """What the deposit writes, once the DMP ``profile`` (as read) accepts it; a refusal raises."""
+    ins, actor, new, now = deposit.ins, deposit.actor, deposit.new, deposit.now
+    if profile is None:
+        raise DmpInexistant(f"no Mon espace santé profile for the INS {ins}", rule="profile-unknown")
     access.require_existing(lifecycle.statut(profile.dates, now))
     _check_type_professional(new.type_code, actor, profile)
     acteur = acteur_of(actor)
     doc_id = _new_id()
     doc = _document(new, ins, acteur, actor, now, doc_id=doc_id, set_id=doc_id, version=1, replaces=None)
     trace = Trace(now, "depot", acteur, "normal", document_id=doc.id)
-    repository.feed(conn, doc, new.contenu.data, trace, _notice_to(profile, doc))
-    return doc
+    return repository.Fed(doc, new.contenu.data, trace, _notice_to(profile, doc))
+
+
+def deposit(conn: Connection, ins: str, actor: ProfessionalActor, new: NewDocument, now: int) -> Document:
+    """Feed the DMP with a document (TD2); the INS was checked with INSi before."""
+    fed = check_deposit(Deposit(ins, actor, new, now), repository.get_profile(conn, ins))
+    repository.feed(conn, *fed)
+    return fed.document
 
 
 def deposit_alone(tenant: Tenant, ins: str, actor: ProfessionalActor, new: NewDocument, now: int) -> Document:

@@ -1,0 +1,189 @@
+"""Searches and deposits that arrive together run as one batch (``services.dmp.batching``): each keeps
+its own outcome, a refusal writes nothing, and a batch whose writes fail runs each operation alone."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from dmp_helpers import Cases, Dmp
+from test_dmp_concurrency import NOW, actor_of, new_document
+
+from services.dmp import batching, repository, service
+from services.dmp.access import Mode
+from services.dmp.errors import AccesRefuse, DmpInexistant, TypeRefuse
+from services.dmp.matrice import DEFAULT
+from services.dmp.records import Document
+from shared.population import Person
+from shared.runtime import Runtime
+from shared.tenants import Tenant
+
+UNKNOWN_INS = "299999999999999"
+
+
+@pytest_asyncio.fixture
+async def tenant(dmp: Dmp, runtime: Runtime, tenant_name: str) -> Tenant:
+    await dmp.freeze()  # creates the tenant
+    return runtime.tenants.get(tenant_name)
+
+
+def stored(tenant: Tenant, person: Person) -> tuple[set[str], int, int]:
+    """The person's document ids, deposit traces and consultation traces."""
+    with tenant.reading() as conn:
+        ids = {d.id for d in repository.list_documents(conn, person.ins, None)}
+        traces = repository.list_traces(conn, person.ins, 1000)
+    return (
+        ids,
+        sum(1 for t in traces if t["action"] == "depot"),
+        sum(1 for t in traces if t["action"] == "consultation"),
+    )
+
+
+def deposits(persons: list[Person], cases: Cases, count: int) -> list[service.Deposit]:
+    actor = actor_of(cases.pro("10", "generaliste"))
+    return [service.Deposit(persons[i % len(persons)].ins, actor, new_document(i), NOW) for i in range(count)]
+
+
+@pytest.mark.asyncio
+async def test_deposits_submitted_together_are_one_batch(tenant: Tenant, cases: Cases) -> None:
+    persons = [cases.person("mes-activated", "adult", skip=i) for i in range(4)]
+    before = {p.ins: stored(tenant, p) for p in persons}
+    coalescer = batching.coalescer(tenant)
+    batches = coalescer.batches
+    docs = await asyncio.gather(*(batching.deposit(tenant, d) for d in deposits(persons, cases, 8)))
+    assert coalescer.batches == batches + 1
+    assert coalescer.largest >= 8
+    assert all(isinstance(d, Document) for d in docs)
+    assert len({d.id for d in docs}) == 8
+    for person in persons:
+        ids, depots, _ = stored(tenant, person)
+        mine = {d.id for d in docs if d.ins == person.ins}
+        assert len(mine) == 2
+        assert ids == before[person.ins][0] | mine
+        assert depots == before[person.ins][1] + 2
+
+
+@pytest.mark.asyncio
+async def test_a_refused_deposit_refuses_only_itself(tenant: Tenant, cases: Cases) -> None:
+    person = cases.person("mes-activated", "adult")
+    before = stored(tenant, person)
+    good = deposits([person], cases, 2)
+    unknown = service.Deposit(UNKNOWN_INS, good[0].actor, new_document(9), NOW)
+    vsm_new = service.NewDocument("60591-5", "VSM", NOW, good[0].new.contenu, False, False, False)
+    vsm = service.Deposit(person.ins, actor_of(cases.pro("10", "generaliste", skip=7)), vsm_new, NOW)
+    outcomes = await asyncio.gather(
+        *(batching.deposit(tenant, d) for d in (good[0], unknown, vsm, good[1])), return_exceptions=True
+    )
+    assert isinstance(outcomes[0], Document)
+    assert isinstance(outcomes[3], Document)
+    assert isinstance(outcomes[1], DmpInexistant)
+    assert outcomes[1].rule == "profile-unknown"
+    assert isinstance(outcomes[2], TypeRefuse)
+    assert outcomes[2].rule == "vsm-medecin-traitant"
+    ids, depots, _ = stored(tenant, person)
+    assert ids == before[0] | {outcomes[0].id, outcomes[3].id}
+    assert depots == before[1] + 2  # nothing written for the refused ones
+
+
+@pytest.mark.asyncio
+async def test_a_batch_whose_writes_fail_runs_each_deposit_alone(
+    tenant: Tenant, cases: Cases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = cases.person("mes-activated", "adult")
+    before = stored(tenant, person)
+    batch = deposits([person], cases, 4)
+    poison = batch[2].new.contenu
+    feed, write_many = repository.feed, repository.write_many
+    calls = {"feed": 0, "write_many": 0}
+
+    def poisoned(fed: Any) -> bool:
+        return any(f[1] is poison.data for f in fed)
+
+    def failing_feed(conn: Any, *fed: Any) -> None:
+        calls["feed"] += 1
+        if fed[1] is poison.data:
+            raise RuntimeError("disk full")
+        feed(conn, *fed)
+
+    def failing_write_many(conn: Any, traces: Any, fed: Any) -> None:
+        calls["write_many"] += 1
+        if poisoned(fed):
+            raise RuntimeError("disk full")
+        write_many(conn, traces, fed)
+
+    monkeypatch.setattr(repository, "feed", failing_feed)
+    monkeypatch.setattr(repository, "write_many", failing_write_many)
+    # The third deposit carries the poisoned content: it alone fails.
+    batch[2] = service.Deposit(person.ins, batch[2].actor, batch[2].new, NOW)
+    outcomes = await asyncio.gather(*(batching.deposit(tenant, d) for d in batch), return_exceptions=True)
+    assert [type(o).__name__ for o in outcomes] == ["Document", "Document", "RuntimeError", "Document"]
+    ids, depots, _ = stored(tenant, person)
+    assert ids == before[0] | {o.id for o in outcomes if isinstance(o, Document)}
+    assert depots == before[1] + 3
+    # The batch was tried once as a whole, then each deposit alone.
+    assert calls["feed"] >= 4
+
+
+def search_of(person_ins: str, actor: Any, mode: Mode = Mode.NORMAL) -> service.Search:
+    return service.Search(person_ins, actor, mode, None, service.Filtre(), DEFAULT, NOW)
+
+
+@pytest.mark.asyncio
+async def test_searches_submitted_together_keep_their_own_outcomes(tenant: Tenant, cases: Cases) -> None:
+    doctor = actor_of(cases.pro("10", "generaliste", skip=3))
+    pharmacien = actor_of(cases.pro("21"))
+    persons = [cases.person("mes-activated", "adult", skip=i) for i in range(3)]
+    author = actor_of(cases.pro("10", "generaliste"))
+    expected: dict[str, int] = {}
+    for index, person in enumerate(persons):
+        with tenant.unit_of_work() as conn:
+            service.deposit(conn, person.ins, author, new_document(index), NOW)
+            expected[person.ins] = len(repository.list_documents(conn, person.ins, None))
+    asked = [
+        *(search_of(p.ins, doctor) for p in persons),
+        search_of(UNKNOWN_INS, doctor),
+        search_of(persons[0].ins, pharmacien, Mode.CENTRE_15),  # not a regulator
+    ]
+    shown: dict[str, set[str]] = {}
+    for round_ in range(2):  # a first access, then an access traced only
+        outcomes = await asyncio.gather(*(batching.search(tenant, s) for s in asked), return_exceptions=True)
+        for person, found in zip(persons, outcomes[:3], strict=True):
+            assert isinstance(found, tuple), found
+            session, docs, _ = found
+            assert session.profile.ins == person.ins
+            assert session.accessed_before is (round_ == 1)
+            assert 0 < len(docs) <= expected[person.ins]
+            shown[person.ins] = {d.id for d in docs}
+            assert stored(tenant, person)[2] >= round_ + 1
+        assert isinstance(outcomes[3], DmpInexistant)
+        assert outcomes[3].rule == "profile-unknown"
+        assert isinstance(outcomes[4], AccesRefuse)
+        assert outcomes[4].rule == "centre15-regulation"
+    for person in persons:
+        with tenant.reading() as conn:
+            notices = repository.list_notifications(conn, person.ins, 100)
+            traces = repository.list_traces(conn, person.ins, 1000)
+        mine = [t for t in traces if t["action"] == "consultation" and t["acteur_id"] == doctor.idnat]
+        assert len(mine) == 2  # one trace a granted search
+        assert [n.kind for n in notices if n.acteur_id == doctor.idnat] == ["premier-acces"]
+        _, alone, _ = service.search_documents(
+            tenant, person.ins, doctor, Mode.NORMAL, None, service.Filtre(), DEFAULT, NOW
+        )
+        assert shown[person.ins] == {d.id for d in alone}
+
+
+@pytest.mark.asyncio
+async def test_a_search_after_a_batched_deposit_sees_it(tenant: Tenant, cases: Cases) -> None:
+    person = cases.person("mes-activated", "adult")
+    doctor = actor_of(cases.pro("10", "generaliste"))
+    await batching.search(tenant, search_of(person.ins, doctor))  # keeps the list in memory
+    deposit = service.Deposit(person.ins, doctor, new_document(1), NOW)
+    outcomes = await asyncio.gather(
+        batching.deposit(tenant, deposit), batching.search(tenant, search_of(person.ins, doctor))
+    )
+    doc = outcomes[0]
+    assert isinstance(doc, Document)
+    _, after, _ = await batching.search(tenant, search_of(person.ins, doctor))
+    assert doc.id in {d.id for d in after}
