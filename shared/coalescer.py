@@ -55,18 +55,17 @@ class Coalescer(Generic[Op, Result]):
         self._pending.append((op, future))
         if len(self._pending) == 1:
             self._seen, self._turns = 1, 0
-            loop.call_soon(self._flush)
+            loop.call_soon(self._flush, loop)
         return await future
 
-    def _flush(self) -> None:
-        loop = self._loop
-        if loop is None:
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not self._loop:  # another loop took the coalescer over
             return
         waiting = len(self._pending)
         if self._seen < waiting < self._limit and self._turns < self._patience:
             # Operations still arrive: give the loop one more turn to read the requests behind them.
             self._seen, self._turns = waiting, self._turns + 1
-            loop.call_soon(self._flush)
+            loop.call_soon(self._flush, loop)
             return
         batch, self._pending = self._pending[: self._limit], self._pending[self._limit :]
         if not batch:
@@ -75,6 +74,9 @@ class Coalescer(Generic[Op, Result]):
         self.operations += len(batch)
         self.largest = max(self.largest, len(batch))
         self._settle(batch, self._run([op for op, _ in batch]))
+        if self._pending:  # more than ``limit`` were waiting
+            self._seen, self._turns = len(self._pending), 0
+            loop.call_soon(self._flush, loop)
 
     def _run(self, ops: list[Op]) -> Sequence[Result | BaseException]:
         try:
@@ -95,6 +97,3 @@ class Coalescer(Generic[Op, Result]):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
-        if self._pending and self._loop is not None:  # more than ``limit`` were waiting
-            self._seen, self._turns = len(self._pending), 0
-            self._loop.call_soon(self._flush)

@@ -37,10 +37,7 @@ def postgres(tenant: Tenant) -> bool:
 async def search(tenant: Tenant, search: service.Search) -> service.Found:
     """A professional's search: batched on PostgreSQL, alone on SQLite."""
     if not postgres(tenant):
-        s = search
-        return service.search_documents(
-            tenant, s.ins, s.actor, s.mode, s.justification, s.filtre, s.matrice, s.now
-        )
+        return service.search_documents(tenant, search)
     found = await coalescer(tenant).submit(search)
     assert not isinstance(found, Document)
     return found
@@ -69,42 +66,38 @@ def _alone(tenant: Tenant, op: Op) -> Outcome | BaseException:
     """``op`` by itself, in its own transactions (what a batch falls back to)."""
     try:
         if isinstance(op, service.Search):
-            return service.search_documents(
-                tenant, op.ins, op.actor, op.mode, op.justification, op.filtre, op.matrice, op.now
-            )
-        return service.deposit_alone(tenant, op.ins, op.actor, op.new, op.now)
+            return service.search_documents(tenant, op)
+        return service.deposit_alone(tenant, op)
     except Exception as exc:  # the operation's own outcome
         return exc
 
 
 def _run_sqlite(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseException]:
-    """Searches alone; the deposits in one unit of work (one commit), each refused alone by its checks,
-    which read and write nothing. Any failure of the writes rolls the unit back and runs each alone."""
-    outcomes: list[Outcome | BaseException | None] = [
-        _alone(tenant, op) if isinstance(op, service.Search) else None for op in ops
-    ]
-    deposits = [(i, op) for i, op in enumerate(ops) if isinstance(op, service.Deposit)]
-    if not deposits:
-        return [o for o in outcomes if o is not None]
+    """The deposits in one unit of work (one commit; searches are not batched on SQLite), each refused
+    alone by its checks, which write nothing. Any failure of the writes rolls the unit back and runs
+    each deposit alone."""
+    deposits = [op for op in ops if isinstance(op, service.Deposit)]
+    assert len(deposits) == len(ops), "searches run alone on SQLite"
+    outcomes: list[Outcome | BaseException] = []
     try:
         with tenant.unit_of_work() as conn:
-            for i, op in deposits:
+            for op in deposits:
                 try:
                     fed = service.check_deposit(op, repository.get_profile(conn, op.ins))
                 except SandboxError as refused:
-                    outcomes[i] = refused
+                    outcomes.append(refused)
                     continue
-                repository.feed(conn, *fed)
-                outcomes[i] = fed.document
+                repository.feed(conn, fed)
+                outcomes.append(fed.document)
     except Exception:  # rolled back: each deposit is run again by itself
-        for i, op in deposits:
-            outcomes[i] = _alone(tenant, op)
-    return [o for o in outcomes if o is not None]
+        return [_alone(tenant, op) for op in deposits]
+    return outcomes
 
 
 @dataclass(slots=True)
 class _Decided:
-    """One operation of a PostgreSQL batch after the rules: its answer, or its refusal."""
+    """One operation of a PostgreSQL batch after the rules: its answer, or its refusal, and what it
+    writes: a search's trace, a deposit's rows, or a search to record in a unit of work."""
 
     outcome: Outcome | BaseException
     trace: tuple[str, Trace] | None = None
@@ -129,7 +122,7 @@ def _decide(op: Op, searching: service.Searching | None, found: repository.Consu
 
 def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseException]:
     """One statement reads for every operation, the rules decide each, one statement writes for all."""
-    decided: list[_Decided | None] = [None] * len(ops)
+    decided: dict[int, _Decided] = {}
     reads: list[tuple[int, service.Searching | None, repository.Consultation]] = []
     for i, op in enumerate(ops):
         if isinstance(op, service.Deposit):
@@ -146,8 +139,7 @@ def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseExcep
             found = repository.consult_many(conn, [consultation for _, _, consultation in reads])
         for (i, started, _), read in zip(reads, found, strict=True):
             decided[i] = _decide(ops[i], started, read)
-    done = [d for d in decided if d is not None]
-    assert len(done) == len(ops)
+    done = [decided[i] for i in range(len(ops))]
     writing = [d for d in done if d.trace is not None or d.fed is not None]
     if writing:
         try:
@@ -175,7 +167,7 @@ def _write_alone(tenant: Tenant, decided: _Decided) -> Outcome | BaseException:
             if decided.trace is not None:
                 repository.insert_trace(conn, *decided.trace)
             elif decided.fed is not None:
-                repository.feed(conn, *decided.fed)
+                repository.feed(conn, decided.fed)
     except Exception as exc:  # the operation's own outcome
         return exc
     return decided.outcome

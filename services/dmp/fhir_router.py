@@ -161,7 +161,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
         session, found, _ = service.search_documents(
-            tenant, matricule, pro, mode, access_justification, wanted, matrice, now
+            tenant, service.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
         )
         oid = session.profile.oid
         return _fhir(fhir.bundle([fhir.document_reference(d, oid) for d in found], base(request)))

@@ -16,13 +16,11 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Connection,
-    String,
     Table,
     Text,
     and_,
     bindparam,
     cast,
-    column,
     delete,
     func,
     insert,
@@ -306,11 +304,30 @@ _CONSULT = Prepared(
 one statement."""
 
 
-def consult_documents(
-    conn: Connection, ins: str, idnat: str, known_rev: int | None
-) -> tuple[Profile, str | None, bool, list[Document] | None] | None:
-    """What a search reads: the profile, the professional's recorded status and whether they accessed it
-    before, and every document not deleted, newest act first; ``None`` for the documents when the
+Consulted = tuple[Profile, str | None, bool, list[Document] | None]
+"""What a search reads: the profile, the professional's recorded status, whether they accessed the DMP
+before, and the documents (``None`` when the caller's copy is current or it did not ask for them)."""
+
+
+def _consulted(
+    rows: Sequence[Sequence[Any]], known_rev: int | None, documents: bool = True
+) -> Consulted | None:
+    """A ``Consulted`` from the rows of ``_CONSULT`` (one a document, the profile repeated on each)."""
+    if not rows:
+        return None
+    first = rows[0]
+    profile = _profile_of(first)
+    start = _N_PROFILE + 2
+    read = (
+        None
+        if not documents or profile.documents_rev == known_rev
+        else [Document._make(row[start:]) for row in rows if row[start] is not None]
+    )
+    return profile, first[_N_PROFILE], first[_N_PROFILE + 1] is not None, read
+
+
+def consult_documents(conn: Connection, ins: str, idnat: str, known_rev: int | None) -> Consulted | None:
+    """What a search reads (``Consulted``): every document not deleted, newest act first, unless the
     profile's ``documents_rev`` is still ``known_rev`` (the caller's copy is current).
 
     The documents are read by the statement that reads the profile, so both come from one snapshot
@@ -325,18 +342,7 @@ def consult_documents(
             return None
         if found[0].documents_rev == known_rev:
             return (*found, None)
-    rows = _CONSULT.rows(conn, {"ins": ins, "idnat": idnat, "known": known_rev})
-    if not rows:
-        return None
-    first = rows[0]
-    profile = _profile_of(first)
-    start = _N_PROFILE + 2
-    documents = (
-        None
-        if profile.documents_rev == known_rev
-        else [Document._make(row[start:]) for row in rows if row[start] is not None]
-    )
-    return profile, first[_N_PROFILE], first[_N_PROFILE + 1] is not None, documents
+    return _consulted(_CONSULT.rows(conn, {"ins": ins, "idnat": idnat, "known": known_rev}), known_rev)
 
 
 class Consultation(NamedTuple):
@@ -349,28 +355,15 @@ class Consultation(NamedTuple):
     documents: bool
 
 
-Consulted = tuple[Profile, str | None, bool, list[Document] | None]
-
-
-def _array_of(column: Any) -> postgresql.ARRAY[Any]:
-    """The array type a batch binds for ``column``: unbounded text for strings, so that a value too long
-    fails the insert as it would alone (a cast to ``varchar(n)`` would cut it silently)."""
-    kind = column.type
-    return postgresql.ARRAY(Text() if isinstance(kind, String) else kind)
-
-
-def _unnested(name: str, columns: Sequence[Any], prefix: str, *, ordinality: str | None = None) -> Any:
-    """``unnest`` of one bound array a column (``<prefix><column>``), as the rows of a derived table."""
-    arrays = [cast(bindparam(f"{prefix}{c.name}"), _array_of(c)) for c in columns]
-    names = [c.name for c in columns]
-    return func.unnest(*arrays).table_valued(*names, with_ordinality=ordinality).render_derived(name=name)
-
-
-_q = _unnested(
-    "q",
-    (_profile.c.ins, _lien.c.idnat, _profile.c.documents_rev, column("documents", Boolean())),
-    "q_",
-    ordinality="n",
+_q = (
+    func.unnest(
+        cast(bindparam("q_ins"), postgresql.ARRAY(Text())),
+        cast(bindparam("q_idnat"), postgresql.ARRAY(Text())),
+        cast(bindparam("q_known"), postgresql.ARRAY(BigInteger())),
+        cast(bindparam("q_documents"), postgresql.ARRAY(Boolean())),
+    )
+    .table_valued("ins", "idnat", "known", "documents", with_ordinality="n")
+    .render_derived(name="q")
 )
 _CONSULT_MANY = Prepared(
     select(_q.c.n, *_PROFILE_COLUMNS, _lien.c.statut, _lien.c.first_access_at, *_DOCUMENT_COLUMNS)
@@ -383,39 +376,28 @@ _CONSULT_MANY = Prepared(
                 _q.c.documents,
                 _document.c.ins == _profile.c.ins,
                 _document.c.status != literal_column("'deleted'"),
-                _profile.c.documents_rev.is_distinct_from(_q.c.documents_rev),
+                _profile.c.documents_rev.is_distinct_from(_q.c.known),
             ),
         )
     )
     .order_by(_q.c.n, _document.c.date_acte.desc(), _document.c.id)
 )
-"""PostgreSQL: the reads of a batch of searches and deposits (``_CONSULT`` for each) by one statement."""
+"""PostgreSQL: ``_CONSULT`` for each consultation of a batch (numbered ``n`` from 1) by one statement."""
 
 
 def consult_many(conn: Connection, consultations: Sequence[Consultation]) -> list[Consulted | None]:
     """PostgreSQL: what ``consult_documents`` reads, for each consultation, by one statement (one round
-    trip, one snapshot); ``None`` where no profile has the INS. A consultation that does not ask for the
-    documents gets ``None`` for them, as one whose copy is current."""
+    trip, one snapshot); ``None`` where no profile has the INS."""
     params = {
         "q_ins": [c.ins for c in consultations],
         "q_idnat": [c.idnat for c in consultations],
-        "q_documents_rev": [c.known for c in consultations],
+        "q_known": [c.known for c in consultations],
         "q_documents": [c.documents for c in consultations],
     }
-    found: list[Consulted | None] = [None] * len(consultations)
-    start = 1 + _N_PROFILE + 2
+    rows: list[list[Sequence[Any]]] = [[] for _ in consultations]
     for row in _CONSULT_MANY.rows(conn, params):
-        index = row[0] - 1
-        entry = found[index]
-        if entry is None:
-            profile = _profile_of(row[1:])
-            wanted = consultations[index]
-            current = not wanted.documents or profile.documents_rev == wanted.known
-            lien, accessed = row[1 + _N_PROFILE], row[2 + _N_PROFILE] is not None
-            entry = found[index] = (profile, lien, accessed, None if current else [])
-        if row[start] is not None and entry[3] is not None:
-            entry[3].append(Document._make(row[start:]))
-    return found
+        rows[row[0] - 1].append(row[1:])
+    return [_consulted(r, c.known, c.documents) for r, c in zip(rows, consultations, strict=True)]
 
 
 def list_documents(conn: Connection, ins: str, since: int | None) -> list[Document]:
@@ -513,21 +495,20 @@ _INSERT_NOTIFICATION = Prepared(
 )
 
 
-def _feed(notify: bool) -> Prepared:
-    writes = [
-        insert(_document).values({c.name: bindparam(f"d_{c.name}") for c in _DOCUMENT_COLUMNS}).cte("d"),
-        insert(_contenu).values(document_id=bindparam("d_id"), contenu=bindparam("contenu")).cte("c"),
-        insert(_trace).values({name: bindparam(f"t_{name}") for name in _TRACE_FIELDS}).cte("t"),
-    ]
-    if notify:
-        notice = insert(_notification).values({name: bindparam(f"n_{name}") for name in _NOTIFICATION_FIELDS})
-        writes.append(notice.cte("n"))
-    return Prepared(select(literal_column("1")).add_cte(*writes))
+class Fed(NamedTuple):
+    """What a deposit writes (``feed``): the document, its content, its trace, and the patient's address
+    when they are to be notified (``nouveau-document`` by the trace's actor)."""
 
+    document: Document
+    contenu: bytes
+    trace: Trace
+    notify: str | None
 
-_FEED = {notify: _feed(notify) for notify in (False, True)}
-"""PostgreSQL: a new document, its content, its trace (and the patient's notification) by one
-statement of data-modifying CTEs: atomic by itself, one round trip."""
+    def notice(self) -> _Notice | None:
+        if self.notify is None:
+            return None
+        doc, trace = self.document, self.trace
+        return _Notice(doc.ins, trace.at, "nouveau-document", trace.acteur.id, trace.acteur.nom, self.notify)
 
 
 def feeds_in_one_statement(dialect: str) -> bool:
@@ -535,36 +516,17 @@ def feeds_in_one_statement(dialect: str) -> bool:
     return dialect == "postgresql"
 
 
-def feed(conn: Connection, document: Document, contenu: bytes, trace: Trace, notify: str | None) -> None:
-    """A new document with its content and its trace, and when ``notify`` (the patient's address) the
-    patient's ``nouveau-document`` notification by the trace's actor."""
-    traced = _trace_values(document.ins, trace)
-    notice = None
-    if notify is not None:
-        notice = _Notice(
-            document.ins, trace.at, "nouveau-document", trace.acteur.id, trace.acteur.nom, notify
-        )._asdict()
+def feed(conn: Connection, fed: Fed) -> None:
+    """A new document with its content and its trace, and the patient's notification when ``fed`` has
+    one. PostgreSQL: ``write_many``'s one statement, atomic by itself."""
     if feeds_in_one_statement(conn.dialect.name):
-        params: dict[str, Any] = {f"d_{k}": v for k, v in zip(_DOCUMENT_FIELDS, document, strict=True)}
-        params.update({f"t_{name}": value for name, value in traced.items()}, contenu=contenu)
-        if notice is not None:
-            params.update({f"n_{name}": value for name, value in notice.items()})
-        _FEED[notice is not None].run(conn, params)
+        write_many(conn, (), (fed,))
         return
-    insert_document(conn, document, contenu)
-    _INSERT_TRACE.run(conn, traced)
+    insert_document(conn, fed.document, fed.contenu)
+    insert_trace(conn, fed.document.ins, fed.trace)
+    notice = fed.notice()
     if notice is not None:
-        _INSERT_NOTIFICATION.run(conn, notice)
-
-
-class Fed(NamedTuple):
-    """What a deposit writes (``feed``): the document, its content, its trace, and the patient's address
-    when they are to be notified."""
-
-    document: Document
-    contenu: bytes
-    trace: Trace
-    notify: str | None
+        _INSERT_NOTIFICATION.run(conn, notice._asdict())
 
 
 def _insert_json(table: Table, names: Sequence[str], param: str) -> Any:
@@ -599,11 +561,7 @@ def _json_rows(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def write_many(conn: Connection, traces: Sequence[tuple[str, Trace]], fed: Sequence[Fed]) -> None:
     """PostgreSQL: the traces ``(ins, trace)`` and the deposits ``fed`` by one statement, committed by
     itself on an autocommit connection; nothing is written if any row fails."""
-    notices = [
-        _Notice(doc.ins, trace.at, "nouveau-document", trace.acteur.id, trace.acteur.nom, notify)
-        for doc, _, trace, notify in fed
-        if notify is not None
-    ]
+    notices = [notice for notice in (f.notice() for f in fed) if notice is not None]
     all_traces = [*traces, *((f.document.ins, f.trace) for f in fed)]
     params = {
         "d": _json_rows(_DOCUMENT_FIELDS, (f.document for f in fed)),

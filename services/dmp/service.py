@@ -409,10 +409,11 @@ class Searching:
     key: tuple[str, str]
     kept: Kept | None
 
+    def known_rev(self) -> int | None:
+        return None if self.kept is None else self.kept.rev
+
     def consultation(self) -> repository.Consultation:
-        return repository.Consultation(
-            self.search.ins, self.search.actor.idnat, None if self.kept is None else self.kept.rev, True
-        )
+        return repository.Consultation(self.search.ins, self.search.actor.idnat, self.known_rev(), True)
 
 
 def start_search(tenant: Tenant, search: Search) -> Searching:
@@ -473,17 +474,8 @@ def shown(search: Search, granted: Granted) -> Found:
     return session, docs, invisibles
 
 
-def search_documents(
-    tenant: Tenant,
-    ins: str,
-    actor: ProfessionalActor,
-    mode: Mode,
-    justification: str | None,
-    filtre: Filtre,
-    matrice: Matrice,
-    now: int,
-) -> Found:
-    """TD3.1: the documents the professional may see that match ``filtre``, newest act first, and how
+def search_documents(tenant: Tenant, search: Search) -> Found:
+    """TD3.1: the documents the professional may see that match the criteria, newest act first, and how
     many of them the patient cannot see (a search alone; ``batching`` runs several together).
 
     The one operation that chooses its transactions, to spend as few round trips as the case allows:
@@ -492,14 +484,12 @@ def search_documents(
     written. When the access only needs its trace the trace is one statement committed by itself; a
     first access or an emergency access writes the trace, the first access and the notification in one
     unit of work."""
-    search = Search(ins, actor, mode, justification, filtre, matrice, now)
     searching = start_search(tenant, search)
     with tenant.autocommit() as conn:
-        known = searching.kept
-        found = repository.consult_documents(conn, ins, actor.idnat, None if known is None else known.rev)
+        found = repository.consult_documents(conn, search.ins, search.actor.idnat, searching.known_rev())
         granted = grant_search(searching, found)
         if granted.only_traced:
-            repository.insert_trace(conn, ins, search.trace())
+            repository.insert_trace(conn, search.ins, search.trace())
     if not granted.only_traced:
         record_search(tenant, search, granted)
     return shown(search, granted)
@@ -725,19 +715,17 @@ def check_deposit(deposit: Deposit, profile: Profile | None) -> repository.Fed:
 def deposit(conn: Connection, ins: str, actor: ProfessionalActor, new: NewDocument, now: int) -> Document:
     """Feed the DMP with a document (TD2); the INS was checked with INSi before."""
     fed = check_deposit(Deposit(ins, actor, new, now), repository.get_profile(conn, ins))
-    repository.feed(conn, *fed)
+    repository.feed(conn, fed)
     return fed.document
 
 
-def deposit_alone(tenant: Tenant, ins: str, actor: ProfessionalActor, new: NewDocument, now: int) -> Document:
-    """``deposit`` in transactions of its own, as few round trips as the database allows: where the
+def deposit_alone(tenant: Tenant, asked: Deposit) -> Document:
+    """A deposit in transactions of its own, as few round trips as the database allows: where the
     writes are one statement (PostgreSQL) the profile is read and the document written by one
     statement each, committed by themselves (no BEGIN, no COMMIT); elsewhere in a unit of work."""
-    if repository.feeds_in_one_statement(tenant.engine.dialect.name):
-        with tenant.autocommit() as conn:
-            return deposit(conn, ins, actor, new, now)
-    with tenant.unit_of_work() as conn:
-        return deposit(conn, ins, actor, new, now)
+    one_statement = repository.feeds_in_one_statement(tenant.engine.dialect.name)
+    with tenant.autocommit() if one_statement else tenant.unit_of_work() as conn:
+        return deposit(conn, asked.ins, asked.actor, asked.new, asked.now)
 
 
 def _check_author(doc: Document, actor: ProfessionalActor) -> None:

@@ -104,9 +104,8 @@ async def test_racing_first_accesses_notify_once(
     actor = actor_of(cases.pro("60"))
 
     def consult(_: int) -> int:
-        _, found, _ = service.search_documents(
-            tenant, person.ins, actor, Mode.NORMAL, None, service.Filtre(), DEFAULT, NOW
-        )
+        search = service.Search(person.ins, actor, Mode.NORMAL, None, service.Filtre(), DEFAULT, NOW)
+        _, found, _ = service.search_documents(tenant, search)
         return len(found)
 
     results = run_together(THREADS, consult)
