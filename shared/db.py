@@ -173,6 +173,23 @@ def make_engine(url: str, *, pooled: bool = True, synchronous: str = "normal") -
     )
 
 
+def generic_plans(engine: Engine) -> Engine:
+    """PostgreSQL: an engine on ``engine``'s database whose sessions plan each prepared statement once
+    and keep that generic plan (``plan_cache_mode``); ``engine`` itself on SQLite, which plans no
+    differently. For statements that take arrays of any length: PostgreSQL costs the generic plan of
+    such a statement above the plans made for each run's arrays, so by default it plans every run
+    again, which for the DMP's batch reads cost more than the read itself (0.25 of 0.4 ms)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return create_engine(
+        engine.url,
+        pool_size=1,
+        max_overflow=8,
+        pool_pre_ping=False,
+        connect_args={"options": "-c plan_cache_mode=force_generic_plan"},
+    )
+
+
 class Storage(ABC):
     """Where the template and the tenants' databases live, and how they are copied."""
 

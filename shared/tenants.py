@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, contextmanager
 from sqlalchemy import Connection, Engine
 
 from shared.clock import TenantClock
-from shared.db import Storage, make_engine
+from shared.db import Storage, generic_plans, make_engine
 from shared.errors import NotFound
 from shared.tenancy import check_tenant_name
 
@@ -67,8 +67,14 @@ class Tenant:
         # through this connection commit at once (``autocommit``) instead of opening a transaction.
         self._reader = _Pinned(engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._writer = _Pinned(engine)
+        self._generic_engine = generic_plans(engine)
+        self._generic = (
+            self._reader
+            if self._generic_engine is engine
+            else _Pinned(self._generic_engine.execution_options(isolation_level="AUTOCOMMIT"))
+        )
         # Connections still pinned when the tenant is forgotten go back to the pool, not to the GC.
-        self._finalizer = weakref.finalize(self, _close_all, (self._reader, self._writer))
+        self._finalizer = weakref.finalize(self, _close_all, (self._reader, self._writer, self._generic))
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Connection]:
@@ -83,18 +89,20 @@ class Tenant:
         return self.autocommit()
 
     @contextmanager
-    def autocommit(self) -> Iterator[Connection]:
+    def autocommit(self, *, generic_plans: bool = False) -> Iterator[Connection]:
         """A connection on which every statement is its own transaction: reads see what is committed
         when they run, and a write is committed as soon as it has run. For a block that reads, decides,
         then writes at most one statement: on PostgreSQL that write is one round trip where a unit of
-        work costs three (BEGIN, the statement, COMMIT)."""
-        with self._reader.connection() as conn:
+        work costs three (BEGIN, the statement, COMMIT). ``generic_plans``: for statements that take
+        arrays (``shared.db.generic_plans``)."""
+        with (self._generic if generic_plans else self._reader).connection() as conn:
             yield conn
 
     def close(self) -> None:
         """Return the pinned connections and dispose of the engine."""
         self._finalizer()
         self.engine.dispose()
+        self._generic_engine.dispose()
 
 
 def _close_all(pinned: tuple[_Pinned, ...]) -> None:

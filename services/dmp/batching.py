@@ -135,7 +135,7 @@ def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseExcep
             continue
         reads.append((i, searching, searching.consultation()))
     if reads:
-        with tenant.autocommit() as conn:
+        with tenant.autocommit(generic_plans=True) as conn:
             found = repository.consult_many(conn, [consultation for _, _, consultation in reads])
         for (i, started, _), read in zip(reads, found, strict=True):
             decided[i] = _decide(ops[i], started, read)
@@ -143,7 +143,7 @@ def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseExcep
     writing = [d for d in done if d.trace is not None or d.fed is not None]
     if writing:
         try:
-            with tenant.autocommit() as conn:
+            with tenant.autocommit(generic_plans=True) as conn:
                 repository.write_many(
                     conn,
                     [d.trace for d in writing if d.trace is not None],

@@ -177,3 +177,58 @@ async def test_a_search_after_a_batched_deposit_sees_it(tenant: Tenant, cases: C
     assert isinstance(doc, Document)
     _, after, _ = await batching.search(tenant, search_of(person.ins, doctor))
     assert doc.id in {d.id for d in after}
+
+
+def documents_scanned(conn: Any, consultations: list[repository.Consultation]) -> int:
+    """PostgreSQL: how many document rows the batch read of ``consultations`` fetches (EXPLAIN ANALYZE),
+    those its conditions then drop included, when it finds them through an index as on a large table
+    (the test database's few documents are cheaper to read whole)."""
+    sql = str(repository._CONSULT_MANY.statement.compile(dialect=conn.dialect))
+    params = {
+        "q_ins": [c.ins for c in consultations],
+        "q_idnat": [c.idnat for c in consultations],
+        "q_known": [c.known for c in consultations],
+        "q_documents": [c.documents for c in consultations],
+    }
+    conn.exec_driver_sql("SET enable_seqscan = off")
+    try:
+        plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params).scalar()
+    finally:
+        conn.exec_driver_sql("RESET enable_seqscan")
+
+    def scanned(node: dict[str, Any]) -> int:
+        own = 0
+        if node.get("Relation Name") == "dmp_document":
+            own = (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node["Actual Loops"]
+        return own + sum(scanned(child) for child in node.get("Plans", []))
+
+    return scanned(plan[0]["Plan"])
+
+
+@pytest.mark.asyncio
+async def test_a_read_reads_the_documents_only_when_they_are_wanted_and_changed(
+    tenant: Tenant, cases: Cases
+) -> None:
+    person = cases.person("mes-activated", "adult")
+    doctor = actor_of(cases.pro("10", "generaliste"))
+    for deposit in deposits([person], cases, 3):
+        service.deposit_alone(tenant, deposit)
+    with tenant.autocommit(generic_plans=True) as conn:
+        profile = repository.get_profile(conn, person.ins)
+        assert profile is not None
+        rev = profile.documents_rev
+        changed = repository.consult_documents(conn, person.ins, doctor.idnat, rev - 1)
+        current = repository.consult_documents(conn, person.ins, doctor.idnat, rev)
+        assert changed is not None
+        assert current is not None
+        assert changed[3] is not None
+        assert len(changed[3]) >= 3
+        assert current[3] is None
+        if conn.dialect.name != "postgresql":
+            return
+        wanted = repository.Consultation(person.ins, doctor.idnat, rev - 1, True)
+        unwanted = [wanted._replace(documents=False), wanted._replace(known=rev)]  # a deposit; kept
+        found = repository.consult_many(conn, [wanted, *unwanted])
+        assert [None if f is None else f[3] is None for f in found] == [False, True, True]
+        assert documents_scanned(conn, [wanted]) >= 3
+        assert documents_scanned(conn, unwanted) == 0

@@ -1,5 +1,6 @@
 """A tenant's pinned connections: reused by the blocks that find them free, never shared by two blocks
-at once, given back on reset; and the durability setting of SQLite tenant databases."""
+at once, given back on reset; the one whose PostgreSQL sessions keep generic plans; and the durability
+setting of SQLite tenant databases."""
 
 from __future__ import annotations
 
@@ -80,3 +81,25 @@ def test_sqlite_tenants_skip_fsync_unless_told_otherwise(
     engine.dispose()
     with pytest.raises(ValueError, match="synchronous"):
         make_engine(f"sqlite:///{tmp_path}/bad.db", synchronous="sometimes")
+
+
+def test_generic_plans_are_kept_only_on_the_connection_that_asks_for_them(
+    runtime: Runtime, tenant_name: str
+) -> None:
+    tenant = runtime.tenants.get(tenant_name)
+    insert = text("INSERT INTO tenant_meta (key, value) VALUES (:k, 'generic')")
+    with tenant.autocommit(generic_plans=True) as conn:
+        conn.execute(insert, {"k": _KEY})  # committed at once, as on any autocommit connection
+        generic = conn.exec_driver_sql("SHOW plan_cache_mode").scalar() if _postgres(conn) else None
+    with tenant.autocommit() as conn:
+        assert _value(conn) == "generic"
+        if _postgres(conn):
+            assert generic == "force_generic_plan"
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+    with tenant.unit_of_work() as conn:
+        if _postgres(conn):
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+
+
+def _postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
