@@ -517,7 +517,15 @@ class Fed(NamedTuple):
         if self.notify is None:
             return None
         doc, trace = self.document, self.trace
-        return _Notice(doc.ins, trace.at, "nouveau-document", trace.acteur.id, trace.acteur.nom, self.notify)
+        return _Notice(
+            doc.ins,
+            trace.at,
+            "nouveau-document",
+            trace.acteur.id,
+            trace.acteur.nom,
+            self.notify,
+            document_id=doc.id,
+        )
 
 
 def feeds_in_one_statement(dialect: str) -> bool:

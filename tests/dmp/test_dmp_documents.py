@@ -170,8 +170,9 @@ async def test_deposit_is_read_back_with_its_content_and_traced(dmp: Dmp, cases:
     assert [h["action"] for h in history] == ["lecture", "depot"]
     assert history[0]["document_id"] == doc["id"]
     assert history[1]["acteur"]["profession"] == "10"
-    notes = (await dmp.me(person, "GET", "/notifications")).json()
-    assert {n["kind"] for n in notes} == {"nouveau-document", "premier-acces"}
+    notes = {n["kind"]: n for n in (await dmp.me(person, "GET", "/notifications")).json()}
+    assert set(notes) == {"nouveau-document", "premier-acces"}
+    assert notes["nouveau-document"]["document_id"] == doc["id"]  # names the document deposited
 
 
 async def test_replace_by_the_author_only_and_only_the_current_version(dmp: Dmp, cases: Cases) -> None:
