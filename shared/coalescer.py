@@ -10,7 +10,9 @@ alone, a loop turn later than it would have.
 Measured on the DMP (PostgreSQL, 16 connections): without that patience a batch held 1.9 searches on
 average and the search reached about 0.2x of a bare GET; with it, 4 (up to 16) and 0.4-0.5x. Running the
 batches in a worker thread instead, so that the loop serves while the thread waits for the database,
-was no faster on this 2-core machine kind (0.37-0.43x) and is not offered.
+was no faster on this 2-core machine kind (0.37-0.43x) and is not offered; nor are batches awaited on
+psycopg's asynchronous connection, one or more at once (DMP deposits 0.25x of a bare GET against 0.32x
+inline: each await adds a loop turn to a batch, and the 16 clients wait on fewer, slower batches).
 """
 
 from __future__ import annotations

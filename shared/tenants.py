@@ -102,7 +102,8 @@ class Tenant:
         """Return the pinned connections and dispose of the engine."""
         self._finalizer()
         self.engine.dispose()
-        self._generic_engine.dispose()
+        if self._generic_engine is not self.engine:
+            self._generic_engine.dispose()
 
 
 def _close_all(pinned: tuple[_Pinned, ...]) -> None:

@@ -126,7 +126,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
             if previous is None:
-                doc = service.deposit(conn, path_ins, pro, new, now)
+                doc = service.deposit(conn, service.Deposit(path_ins, pro, new, now))
             else:
                 doc = service.replace_document(conn, previous, pro, new, None, now)
             oid = service.profile_oid(conn, doc.ins)

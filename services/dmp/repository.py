@@ -394,17 +394,16 @@ _CONSULT_MANY = Prepared(
 """PostgreSQL: ``_CONSULT`` for each consultation of a batch (numbered ``n`` from 1) by one statement."""
 
 
+def consult_many_params(consultations: Sequence[Consultation]) -> dict[str, list[Any]]:
+    """``_CONSULT_MANY``'s parameters: one array per field of the consultations."""
+    return {f"q_{name}": [c[i] for c in consultations] for i, name in enumerate(Consultation._fields)}
+
+
 def consult_many(conn: Connection, consultations: Sequence[Consultation]) -> list[Consulted | None]:
     """PostgreSQL: what ``consult_documents`` reads, for each consultation, by one statement (one round
     trip, one snapshot); ``None`` where no profile has the INS."""
-    params = {
-        "q_ins": [c.ins for c in consultations],
-        "q_idnat": [c.idnat for c in consultations],
-        "q_known": [c.known for c in consultations],
-        "q_documents": [c.documents for c in consultations],
-    }
     rows: list[list[Sequence[Any]]] = [[] for _ in consultations]
-    for row in _CONSULT_MANY.rows(conn, params):
+    for row in _CONSULT_MANY.rows(conn, consult_many_params(consultations)):
         rows[row[0] - 1].append(row[1:])
     return [_consulted(r, c.known, c.documents) for r, c in zip(rows, consultations, strict=True)]
 

@@ -274,10 +274,14 @@ class Filtre:
 # --- professionals: status, consultation ----------
 
 
+def _no_profile(ins: str) -> DmpInexistant:
+    return DmpInexistant(f"no Mon espace santé profile for the INS {ins}", rule="profile-unknown")
+
+
 def _profile(conn: Connection, ins: str) -> Profile:
     profile = repository.get_profile(conn, ins)
     if profile is None:
-        raise DmpInexistant(f"no Mon espace santé profile for the INS {ins}", rule="profile-unknown")
+        raise _no_profile(ins)
     return profile
 
 
@@ -337,7 +341,7 @@ def _grant(
     now: int,
 ) -> Session:
     if found is None:
-        raise DmpInexistant(f"no Mon espace santé profile for the INS {ins}", rule="profile-unknown")
+        raise _no_profile(ins)
     profile, lien, accessed_before = found
     granted = access.consultation(
         lifecycle.statut(profile.dates, now),
@@ -702,7 +706,7 @@ def check_deposit(deposit: Deposit, profile: Profile | None) -> repository.Fed:
     """What the deposit writes, once the DMP ``profile`` (as read) accepts it; a refusal raises."""
     ins, actor, new, now = deposit.ins, deposit.actor, deposit.new, deposit.now
     if profile is None:
-        raise DmpInexistant(f"no Mon espace santé profile for the INS {ins}", rule="profile-unknown")
+        raise _no_profile(ins)
     access.require_existing(lifecycle.statut(profile.dates, now))
     _check_type_professional(new.type_code, actor, profile)
     acteur = acteur_of(actor)
@@ -712,9 +716,9 @@ def check_deposit(deposit: Deposit, profile: Profile | None) -> repository.Fed:
     return repository.Fed(doc, new.contenu.data, trace, _notice_to(profile, doc))
 
 
-def deposit(conn: Connection, ins: str, actor: ProfessionalActor, new: NewDocument, now: int) -> Document:
-    """Feed the DMP with a document (TD2); the INS was checked with INSi before."""
-    fed = check_deposit(Deposit(ins, actor, new, now), repository.get_profile(conn, ins))
+def deposit(conn: Connection, asked: Deposit) -> Document:
+    """Feed the DMP with a document (TD2) in the caller's transaction."""
+    fed = check_deposit(asked, repository.get_profile(conn, asked.ins))
     repository.feed(conn, fed)
     return fed.document
 
@@ -725,7 +729,7 @@ def deposit_alone(tenant: Tenant, asked: Deposit) -> Document:
     statement each, committed by themselves (no BEGIN, no COMMIT); elsewhere in a unit of work."""
     one_statement = repository.feeds_in_one_statement(tenant.engine.dialect.name)
     with tenant.autocommit() if one_statement else tenant.unit_of_work() as conn:
-        return deposit(conn, asked.ins, asked.actor, asked.new, asked.now)
+        return deposit(conn, asked)
 
 
 def _check_author(doc: Document, actor: ProfessionalActor) -> None:

@@ -131,7 +131,7 @@ async def test_searches_submitted_together_keep_their_own_outcomes(tenant: Tenan
     expected: dict[str, int] = {}
     for index, person in enumerate(persons):
         with tenant.unit_of_work() as conn:
-            service.deposit(conn, person.ins, author, new_document(index), NOW)
+            service.deposit(conn, service.Deposit(person.ins, author, new_document(index), NOW))
             expected[person.ins] = len(repository.list_documents(conn, person.ins, None))
     asked = [
         *(search_of(p.ins, doctor) for p in persons),
@@ -184,12 +184,7 @@ def documents_scanned(conn: Any, consultations: list[repository.Consultation]) -
     those its conditions then drop included, when it finds them through an index as on a large table
     (the test database's few documents are cheaper to read whole)."""
     sql = str(repository._CONSULT_MANY.statement.compile(dialect=conn.dialect))
-    params = {
-        "q_ins": [c.ins for c in consultations],
-        "q_idnat": [c.idnat for c in consultations],
-        "q_known": [c.known for c in consultations],
-        "q_documents": [c.documents for c in consultations],
-    }
+    params = repository.consult_many_params(consultations)
     conn.exec_driver_sql("SET enable_seqscan = off")
     try:
         plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params).scalar()

@@ -83,7 +83,7 @@ async def test_parallel_transactions_lose_no_deposit(
 
     def deposit(index: int) -> str:
         with tenant.unit_of_work() as conn:
-            return service.deposit(conn, person.ins, actor, new_document(index), NOW).id
+            return service.deposit(conn, service.Deposit(person.ins, actor, new_document(index), NOW)).id
 
     results = run_together(THREADS, deposit)
     assert all(isinstance(r, str) for r in results), results
@@ -126,7 +126,7 @@ async def test_racing_replacements_make_one_version(
     person = cases.person("mes-activated", "adult")
     actor = actor_of(cases.pro("10", "generaliste"))
     with tenant.unit_of_work() as conn:
-        first = service.deposit(conn, person.ins, actor, new_document(0), NOW)
+        first = service.deposit(conn, service.Deposit(person.ins, actor, new_document(0), NOW))
 
     def replace(index: int) -> str:
         with tenant.unit_of_work() as conn:
