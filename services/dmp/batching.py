@@ -4,7 +4,9 @@ PostgreSQL: a round trip blocks the event loop for longer than the rest of a sea
 searches and deposits costs two: one statement reads every profile (with the professional's record and,
 when changed, the documents), the rules decide each operation in Python, one statement writes every
 trace, document, content and notification (``repository.consult_many`` and ``write_many``). A search
-that is a first access or an emergency access then records it in a unit of work of its own.
+that is a first access or an emergency access then records it in a unit of work of its own. A deposit
+to a profile a batch read before (``KnownProfiles``) skips the read: it is decided on that profile and
+written on condition the profile is still in the same state, else read, decided and written again.
 
 SQLite: no round trips to save, but a commit writes its pages to the WAL: the deposits of a batch share
 one transaction and one commit (group commit). Searches run alone (``service.search_documents``).
@@ -17,11 +19,11 @@ one bad operation fails only itself. Each request is answered once what it wrote
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from services.dmp import repository, service
-from services.dmp.records import Document, Trace
+from services.dmp.records import Document, Profile, Trace
 from shared.coalescer import Coalescer
 from shared.errors import SandboxError
 from shared.tenants import Tenant
@@ -94,38 +96,139 @@ def _run_sqlite(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseExcepti
     return outcomes
 
 
+class KnownProfiles:
+    """The profiles a tenant's PostgreSQL batches read last, with their state (``repository.Read``), for
+    at most ``limit`` patients.
+
+    A deposit to a known profile is decided on it without reading it again and written on condition the
+    profile is still in that state (``repository.write_many``); one whose profile changed meanwhile is
+    read and decided again. It spares a deposit the batch read, a third of its time on PostgreSQL."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self._known: dict[str, tuple[Profile, str]] = {}
+
+    def get(self, ins: str) -> tuple[Profile, str] | None:
+        return self._known.get(ins)
+
+    def keep(self, read: repository.Read) -> None:
+        if len(self._known) >= self.limit:
+            self._known.clear()
+        profile = read.consulted[0]
+        self._known[profile.ins] = (profile, read.state)
+
+    def forget(self, ins: str) -> None:
+        self._known.pop(ins, None)
+
+
+_KNOWN: weakref.WeakKeyDictionary[Tenant, KnownProfiles] = weakref.WeakKeyDictionary()
+
+
+def known_profiles(tenant: Tenant) -> KnownProfiles:
+    found = _KNOWN.get(tenant)
+    if found is None:
+        found = _KNOWN[tenant] = KnownProfiles()
+    return found
+
+
 @dataclass(slots=True)
 class _Decided:
     """One operation of a PostgreSQL batch after the rules: its answer, or its refusal, and what it
-    writes: a search's trace, a deposit's rows, or a search to record in a unit of work."""
+    writes: a search's trace, a deposit's rows (with the state of the profile it was decided on), or a
+    search to record in a unit of work."""
 
     outcome: Outcome | BaseException
     trace: tuple[str, Trace] | None = None
     fed: repository.Fed | None = None
+    state: str | None = None
     recorded: tuple[service.Search, service.Granted] | None = None
 
 
-def _decide(op: Op, searching: service.Searching | None, found: repository.Consulted | None) -> _Decided:
+def _deposit(op: service.Deposit, profile: Profile | None, state: str | None) -> _Decided:
     try:
-        if isinstance(op, service.Deposit):
-            fed = service.check_deposit(op, None if found is None else found[0])
-            return _Decided(fed.document, fed=fed)
-        assert searching is not None
-        granted = service.grant_search(searching, found)
-        answer = service.shown(op, granted)
-        if granted.only_traced:
-            return _Decided(answer, trace=(op.ins, op.trace()))
-        return _Decided(answer, recorded=(op, granted))
+        fed = service.check_deposit(op, profile)
     except Exception as refused:  # the operation's own outcome; nothing written for it
         return _Decided(refused)
+    return _Decided(fed.document, fed=fed, state=state)
+
+
+def _search(op: service.Search, searching: service.Searching, found: repository.Consulted | None) -> _Decided:
+    try:
+        granted = service.grant_search(searching, found)
+        answer = service.shown(op, granted)
+    except Exception as refused:  # the operation's own outcome; nothing written for it
+        return _Decided(refused)
+    if granted.only_traced:
+        return _Decided(answer, trace=(op.ins, op.trace()))
+    return _Decided(answer, recorded=(op, granted))
+
+
+Reading = tuple[int, service.Searching | None, repository.Consultation]
+"""An operation of a batch to read for: its index, the search started (``None``: a deposit), what to read."""
+
+
+def _read(
+    tenant: Tenant, ops: Sequence[Op], reads: Sequence[Reading], known: KnownProfiles
+) -> dict[int, _Decided]:
+    """One statement reads for ``reads``; the rules decide each operation on what it read."""
+    if not reads:
+        return {}
+    with tenant.autocommit(generic_plans=True) as conn:
+        found = repository.consult_many(conn, [consultation for _, _, consultation in reads])
+    decided: dict[int, _Decided] = {}
+    for (i, searching, _), read in zip(reads, found, strict=True):
+        if read is not None:
+            known.keep(read)
+        op = ops[i]
+        if searching is None:
+            assert isinstance(op, service.Deposit)
+            decided[i] = (
+                _deposit(op, None, None) if read is None else _deposit(op, read.consulted[0], read.state)
+            )
+        else:
+            assert isinstance(op, service.Search)
+            decided[i] = _search(op, searching, None if read is None else read.consulted)
+    return decided
+
+
+def _write(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Decided]) -> list[int]:
+    """One statement writes what the operations ``decided`` write; the deposits it did not write, their
+    profile no longer in the state they were decided on (their indices). If the statement fails,
+    nothing is written by it and each operation is run alone."""
+    writing = {i: d for i, d in decided.items() if d.trace is not None or d.fed is not None}
+    if not writing:
+        return []
+    feds = [d.fed for d in writing.values() if d.fed is not None]
+    states = {
+        d.fed.document.id: d.state for d in writing.values() if d.fed is not None and d.state is not None
+    }
+    try:
+        with tenant.autocommit(generic_plans=True) as conn:
+            written = repository.write_many(
+                conn, [d.trace for d in writing.values() if d.trace is not None], feds, states
+            )
+    except Exception:  # nothing written: each operation writes again by itself
+        for i, d in writing.items():
+            d.outcome = _write_alone(tenant, ops[i], d)
+        return []
+    return [i for i, d in writing.items() if d.fed is not None and d.fed.document.id not in written]
 
 
 def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseException]:
-    """One statement reads for every operation, the rules decide each, one statement writes for all."""
+    """One statement reads for the operations (not for deposits to known profiles), the rules decide
+    each, one statement writes for all; the deposits whose profile had changed are read, decided and
+    written again."""
+    known = known_profiles(tenant)
     decided: dict[int, _Decided] = {}
-    reads: list[tuple[int, service.Searching | None, repository.Consultation]] = []
+    reads: list[Reading] = []
     for i, op in enumerate(ops):
         if isinstance(op, service.Deposit):
+            hit = known.get(op.ins)
+            if hit is not None:
+                on_known = _deposit(op, *hit)
+                if on_known.fed is not None:  # a refusal is only made on a profile read now
+                    decided[i] = on_known
+                    continue
             reads.append((i, None, op.consultation()))
             continue
         try:
@@ -134,24 +237,20 @@ def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseExcep
             decided[i] = _Decided(refused)
             continue
         reads.append((i, searching, searching.consultation()))
-    if reads:
-        with tenant.autocommit(generic_plans=True) as conn:
-            found = repository.consult_many(conn, [consultation for _, _, consultation in reads])
-        for (i, started, _), read in zip(reads, found, strict=True):
-            decided[i] = _decide(ops[i], started, read)
+    decided.update(_read(tenant, ops, reads, known))
+    stale = _write(tenant, ops, decided)
+    if stale:
+        retry: list[Reading] = []
+        for i in stale:
+            op = ops[i]
+            assert isinstance(op, service.Deposit)  # only deposits are written on condition
+            known.forget(op.ins)
+            retry.append((i, None, op.consultation()))
+        again = _read(tenant, ops, retry, known)
+        decided.update(again)
+        for i in _write(tenant, ops, again):  # changed once more since this read: alone, read and write
+            decided[i] = _Decided(_alone(tenant, ops[i]))
     done = [decided[i] for i in range(len(ops))]
-    writing = [d for d in done if d.trace is not None or d.fed is not None]
-    if writing:
-        try:
-            with tenant.autocommit(generic_plans=True) as conn:
-                repository.write_many(
-                    conn,
-                    [d.trace for d in writing if d.trace is not None],
-                    [d.fed for d in writing if d.fed is not None],
-                )
-        except Exception:  # nothing written: each operation writes again by itself
-            for d in writing:
-                d.outcome = _write_alone(tenant, d)
     for d in done:
         if d.recorded is not None:
             try:
@@ -161,13 +260,15 @@ def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseExcep
     return [d.outcome for d in done]
 
 
-def _write_alone(tenant: Tenant, decided: _Decided) -> Outcome | BaseException:
+def _write_alone(tenant: Tenant, op: Op, decided: _Decided) -> Outcome | BaseException:
+    """What one operation of a batch whose write failed writes by itself: a search its trace; a deposit
+    is read, decided and written again (the profile it was decided on may have been a known one)."""
+    if decided.fed is not None:
+        return _alone(tenant, op)
     try:
         with tenant.autocommit() as conn:
             if decided.trace is not None:
                 repository.insert_trace(conn, *decided.trace)
-            elif decided.fed is not None:
-                repository.feed(conn, decided.fed)
     except Exception as exc:  # the operation's own outcome
         return exc
     return decided.outcome

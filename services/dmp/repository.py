@@ -8,7 +8,7 @@ layers cost four times the query itself, and the perf anchors show the ORM costs
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -27,6 +27,8 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -101,6 +103,11 @@ _PROFILE_COLUMNS = (
     _profile.c.documents_rev,
 )
 _N_PROFILE = len(_PROFILE_COLUMNS)
+
+_PROFILE_STATE = func.md5(cast(tuple_(*(c for c in _profile.c if c.name != "documents_rev")), Text()))
+"""PostgreSQL: a digest of every column of a profile but ``documents_rev`` (which each deposit
+replaces): equal digests, same profile for every rule that decides on it. The batch read returns it;
+the batch write takes a deposit's as the condition it is written on (``write_many``)."""
 
 
 def _profile_of(row: Sequence[Any]) -> Profile:
@@ -376,7 +383,9 @@ _q = (
     .render_derived(name="q")
 )
 _CONSULT_MANY = Prepared(
-    select(_q.c.n, *_PROFILE_COLUMNS, _lien.c.statut, _lien.c.first_access_at, *_DOCUMENT_COLUMNS)
+    select(
+        _q.c.n, _PROFILE_STATE, *_PROFILE_COLUMNS, _lien.c.statut, _lien.c.first_access_at, *_DOCUMENT_COLUMNS
+    )
     .select_from(
         _q.join(_profile, _profile.c.ins == _q.c.ins)
         .outerjoin(_lien, and_(_lien.c.ins == _profile.c.ins, _lien.c.idnat == _q.c.idnat))
@@ -391,7 +400,8 @@ _CONSULT_MANY = Prepared(
     )
     .order_by(_q.c.n, _document.c.date_acte.desc(), _document.c.id)
 )
-"""PostgreSQL: ``_CONSULT`` for each consultation of a batch (numbered ``n`` from 1) by one statement."""
+"""PostgreSQL: ``_CONSULT`` for each consultation of a batch (numbered ``n`` from 1), with the profile's
+state (``_PROFILE_STATE``), by one statement."""
 
 
 def consult_many_params(consultations: Sequence[Consultation]) -> dict[str, list[Any]]:
@@ -399,13 +409,26 @@ def consult_many_params(consultations: Sequence[Consultation]) -> dict[str, list
     return {f"q_{name}": [c[i] for c in consultations] for i, name in enumerate(Consultation._fields)}
 
 
-def consult_many(conn: Connection, consultations: Sequence[Consultation]) -> list[Consulted | None]:
-    """PostgreSQL: what ``consult_documents`` reads, for each consultation, by one statement (one round
-    trip, one snapshot); ``None`` where no profile has the INS."""
+class Read(NamedTuple):
+    """A consultation of a batch read: what ``consult_documents`` reads, and the profile's ``state``."""
+
+    consulted: Consulted
+    state: str
+
+
+def consult_many(conn: Connection, consultations: Sequence[Consultation]) -> list[Read | None]:
+    """PostgreSQL: what ``consult_documents`` reads, for each consultation, with the profile's state, by
+    one statement (one round trip, one snapshot); ``None`` where no profile has the INS."""
     rows: list[list[Sequence[Any]]] = [[] for _ in consultations]
+    states: list[str] = [""] * len(consultations)
     for row in _CONSULT_MANY.rows(conn, consult_many_params(consultations)):
-        rows[row[0] - 1].append(row[1:])
-    return [_consulted(r, c.known, c.documents) for r, c in zip(rows, consultations, strict=True)]
+        rows[row[0] - 1].append(row[2:])
+        states[row[0] - 1] = row[1]
+    read: list[Read | None] = []
+    for found, state, asked in zip(rows, states, consultations, strict=True):
+        consulted = _consulted(found, asked.known, asked.documents)
+        read.append(None if consulted is None else Read(consulted, state))
+    return read
 
 
 def list_documents(conn: Connection, ins: str, since: int | None) -> list[Document]:
@@ -545,47 +568,105 @@ def feed(conn: Connection, fed: Fed) -> None:
         _INSERT_NOTIFICATION.run(conn, notice._asdict())
 
 
-def _insert_json(table: Table, names: Sequence[str], param: str) -> Any:
-    """INSERT the rows of the JSON array of objects bound as ``param`` (``json_populate_recordset``
+def _json_rows_of(table: Table, names: Sequence[str], param: str) -> Any:
+    """SELECT the rows of the JSON array of objects bound as ``param`` (``json_populate_recordset``
     reads each field with the column's own input function: ``\\x``-hex text for bytea)."""
     source = func.json_populate_recordset(
         literal_column(f"NULL::{table.name}"), cast(bindparam(param), JSON())
     ).alias(f"{param}_rows")
-    columns: list[Any] = [literal_column(f"{param}_rows.{name}") for name in names]
-    rows = select(*columns).select_from(source)
+    return select(*(literal_column(f"{param}_rows.{name}") for name in names)).select_from(source)
+
+
+_states = (
+    func.unnest(
+        cast(bindparam("s_id"), postgresql.ARRAY(Text())),
+        cast(bindparam("s_ins"), postgresql.ARRAY(Text())),
+        cast(bindparam("s_state"), postgresql.ARRAY(Text())),
+    )
+    .table_valued("id", "ins", "state")
+    .render_derived(name="s")
+)
+_stale = (
+    select(_states.c.id)
+    .select_from(_states.join(_profile, _profile.c.ins == _states.c.ins))
+    .where(_states.c.state != _PROFILE_STATE)
+    .cte("stale")
+)
+_written = (
+    insert(_document)
+    .from_select(
+        list(_DOCUMENT_FIELDS),
+        _json_rows_of(_document, _DOCUMENT_FIELDS, "d").where(
+            literal_column("d_rows.id").not_in(select(_stale.c.id))
+        ),
+    )
+    .returning(_document.c.id)
+    .cte("d")
+)
+
+
+def _insert_for_written(table: Table, names: Sequence[str], param: str) -> Any:
+    """INSERT the rows of ``param`` that belong to a document written (``_written``)."""
+    rows = _json_rows_of(table, names, param).where(
+        literal_column(f"{param}_rows.document_id").in_(select(_written.c.id))
+    )
     return insert(table).from_select(list(names), rows).cte(param)
 
 
 _WRITE_MANY = Prepared(
-    select(literal_column("1")).add_cte(
-        _insert_json(_document, _DOCUMENT_FIELDS, "d"),
-        _insert_json(_contenu, ("document_id", "contenu"), "c"),
-        _insert_json(_trace, _TRACE_FIELDS, "t"),
-        _insert_json(_notification, _NOTIFICATION_FIELDS, "n"),
+    select(_written.c.id).add_cte(
+        _insert_for_written(_contenu, ("document_id", "contenu"), "c"),
+        insert(_trace)
+        .from_select(
+            list(_TRACE_FIELDS),
+            union_all(
+                _json_rows_of(_trace, _TRACE_FIELDS, "t"),
+                _json_rows_of(_trace, _TRACE_FIELDS, "dt").where(
+                    literal_column("dt_rows.document_id").in_(select(_written.c.id))
+                ),
+            ),
+        )
+        .cte("t"),
+        _insert_for_written(_notification, _NOTIFICATION_FIELDS, "n"),
     )
 )
-"""PostgreSQL: the writes of a batch (the deposits' documents, contents, traces and notifications,
-the searches' traces) by one statement of data-modifying CTEs, each table's rows bound as one JSON
-array (the driver adapts one string per table, where arrays cost it a Python walk over every value):
-all or nothing, one round trip, whatever the batch holds."""
+"""PostgreSQL: the writes of a batch (the searches' traces; the deposits' documents, contents, traces
+and notifications) by one statement of data-modifying CTEs, each table's rows bound as one JSON array
+(the driver adapts one string per table, where arrays cost it a Python walk over every value): all or
+nothing, one round trip, whatever the batch holds. A deposit is written only if its profile is still
+in the state it was decided on, when one is given (``_PROFILE_STATE``); the statement returns the ids
+of the documents written."""
 
 
 def _json_rows(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return json.dumps([dict(zip(names, row, strict=True)) for row in rows], separators=(",", ":"))
 
 
-def write_many(conn: Connection, traces: Sequence[tuple[str, Trace]], fed: Sequence[Fed]) -> None:
+def write_many(
+    conn: Connection,
+    traces: Sequence[tuple[str, Trace]],
+    fed: Sequence[Fed],
+    states: Mapping[str, str] | None = None,
+) -> set[str]:
     """PostgreSQL: the traces ``(ins, trace)`` and the deposits ``fed`` by one statement, committed by
-    itself on an autocommit connection; nothing is written if any row fails."""
+    itself on an autocommit connection; nothing is written if any row fails. ``states`` gives, by
+    document id, the state (``consult_many``) of the profile its deposit was decided on: a deposit whose
+    profile is in another state now is not written (nor its content, trace and notice). The ids of the
+    documents written."""
     notices = [notice for notice in (f.notice() for f in fed) if notice is not None]
-    all_traces = [*traces, *((f.document.ins, f.trace) for f in fed)]
+    given = states or {}
+    conditional = [f.document for f in fed if f.document.id in given]
     params = {
+        "s_id": [doc.id for doc in conditional],
+        "s_ins": [doc.ins for doc in conditional],
+        "s_state": [given[doc.id] for doc in conditional],
         "d": _json_rows(_DOCUMENT_FIELDS, (f.document for f in fed)),
         "c": _json_rows(("document_id", "contenu"), ((f.document.id, "\\x" + f.contenu.hex()) for f in fed)),
-        "t": _json_rows(_TRACE_FIELDS, (_trace_row(ins, t) for ins, t in all_traces)),
+        "t": _json_rows(_TRACE_FIELDS, (_trace_row(ins, t) for ins, t in traces)),
+        "dt": _json_rows(_TRACE_FIELDS, (_trace_row(f.document.ins, f.trace) for f in fed)),
         "n": _json_rows(_NOTIFICATION_FIELDS, notices),
     }
-    _WRITE_MANY.run(conn, params)
+    return {row[0] for row in _WRITE_MANY.rows(conn, params)}
 
 
 def _trace_row(ins: str, trace: Trace) -> tuple[Any, ...]:

@@ -4,6 +4,7 @@ its own outcome, a refusal writes nothing, and a batch whose writes fail runs ea
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from test_dmp_concurrency import NOW, actor_of, new_document
 
 from services.dmp import batching, repository, service
 from services.dmp.access import Mode
-from services.dmp.errors import AccesRefuse, DmpInexistant, TypeRefuse
+from services.dmp.errors import AccesRefuse, DmpFerme, DmpInexistant, TypeRefuse
 from services.dmp.matrice import DEFAULT
 from services.dmp.records import Document
 from shared.population import Person
@@ -104,10 +105,10 @@ async def test_a_batch_whose_writes_fail_runs_each_deposit_alone(
             raise RuntimeError("disk full")
         feed(conn, fed)
 
-    def failing_write_many(conn: Any, traces: Any, fed: Any) -> None:
+    def failing_write_many(conn: Any, traces: Any, fed: Any, states: Any = None) -> set[str]:
         if any(poisoned(f) for f in fed):
             raise RuntimeError("disk full")
-        write_many(conn, traces, fed)
+        return write_many(conn, traces, fed, states)
 
     monkeypatch.setattr(repository, "feed", failing_feed)
     monkeypatch.setattr(repository, "write_many", failing_write_many)
@@ -224,6 +225,117 @@ async def test_a_read_reads_the_documents_only_when_they_are_wanted_and_changed(
         wanted = repository.Consultation(person.ins, doctor.idnat, rev - 1, True)
         unwanted = [wanted._replace(documents=False), wanted._replace(known=rev)]  # a deposit; kept
         found = repository.consult_many(conn, [wanted, *unwanted])
-        assert [None if f is None else f[3] is None for f in found] == [False, True, True]
+        assert [None if f is None else f.consulted[3] is None for f in found] == [False, True, True]
         assert documents_scanned(conn, [wanted]) >= 3
         assert documents_scanned(conn, unwanted) == 0
+
+
+def postgres_only(tenant: Tenant) -> None:
+    if not batching.postgres(tenant):
+        pytest.skip("profiles are known to PostgreSQL batches only (SQLite reads cost no round trip)")
+
+
+def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many profiles each batch read asks for, from now on."""
+    asked: list[int] = []
+    consult_many = repository.consult_many
+
+    def counted(conn: Any, consultations: Any) -> Any:
+        asked.append(len(consultations))
+        return consult_many(conn, consultations)
+
+    monkeypatch.setattr(repository, "consult_many", counted)
+    return asked
+
+
+def patient_sets(tenant: Tenant, person: Person, change: Any) -> None:
+    """The patient changes their profile through the patient API's service (``close``, ``reopen``)."""
+    with tenant.unit_of_work() as conn:
+        ctx = service.patient_context(conn, person.ins, None, date(2026, 1, 1))
+        change(conn, ctx, NOW - 1000)
+
+
+@pytest.mark.asyncio
+async def test_a_deposit_to_a_known_profile_is_not_read_again(
+    tenant: Tenant, cases: Cases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    postgres_only(tenant)
+    person = cases.person("mes-activated", "adult")
+    before = stored(tenant, person)
+    reads = counting_reads(monkeypatch)
+    first, second = deposits([person], cases, 2)
+    one = await batching.deposit(tenant, first)
+    assert reads == [1]
+    two = await batching.deposit(tenant, second)
+    assert reads == [1]  # decided on the profile the first read, written on condition
+    ids, depots, _ = stored(tenant, person)
+    assert ids == before[0] | {one.id, two.id}
+    assert depots == before[1] + 2
+    with tenant.reading() as conn:
+        notices = repository.list_notifications(conn, person.ins, 100)
+    assert two.id in {n.document_id for n in notices}
+
+
+@pytest.mark.asyncio
+async def test_a_deposit_to_a_profile_changed_since_it_was_known_is_decided_on_the_change(
+    tenant: Tenant, cases: Cases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    postgres_only(tenant)
+    person = cases.person("mes-activated", "adult")
+    first, refused, accepted = deposits([person], cases, 3)
+    await batching.deposit(tenant, first)  # the profile is known, open
+    before = stored(tenant, person)
+    reads = counting_reads(monkeypatch)
+    patient_sets(tenant, person, lambda conn, ctx, now: service.close(conn, ctx, "test", now))
+    with pytest.raises(DmpFerme) as closed:
+        await batching.deposit(tenant, refused)
+    assert closed.value.rule == "status-closed"
+    assert reads == [1]  # the conditional write wrote nothing; read again, refused
+    assert stored(tenant, person)[:2] == before[:2]
+    patient_sets(tenant, person, service.reopen)
+    doc = await batching.deposit(tenant, accepted)  # known closed: read again before it is refused
+    assert reads == [1, 1]
+    ids, depots, _ = stored(tenant, person)
+    assert ids == before[0] | {doc.id}
+    assert depots == before[1] + 1
+
+
+def test_a_deposit_is_written_only_while_its_profile_is_in_the_state_it_was_decided_on(
+    tenant: Tenant, cases: Cases
+) -> None:
+    postgres_only(tenant)
+    person, other = (cases.person("mes-activated", "adult", skip=i) for i in range(2))
+    doctor = actor_of(cases.pro("10", "generaliste"))
+    before = {p.ins: stored(tenant, p) for p in (person, other)}
+    with tenant.autocommit() as conn:
+        read = repository.consult_many(
+            conn,
+            [service.Deposit(p.ins, doctor, new_document(0), NOW).consultation() for p in (person, other)],
+        )
+        mine, others = read
+        assert mine is not None
+        assert others is not None
+        fresh = service.check_deposit(
+            service.Deposit(person.ins, doctor, new_document(1), NOW), mine.consulted[0]
+        )
+        stale = service.check_deposit(
+            service.Deposit(other.ins, doctor, new_document(2), NOW), others.consulted[0]
+        )
+        search_trace = search_of(other.ins, doctor).trace()
+        written = repository.write_many(
+            conn,
+            [(other.ins, search_trace)],
+            [fresh, stale],
+            {fresh.document.id: mine.state, stale.document.id: "a state the profile is not in"},
+        )
+    assert written == {fresh.document.id}
+    ids, depots, consultations = stored(tenant, person)
+    assert ids == before[person.ins][0] | {fresh.document.id}
+    assert depots == before[person.ins][1] + 1
+    ids, depots, consultations = stored(tenant, other)
+    assert (ids, depots) == before[other.ins][:2]  # neither the document, nor its trace
+    assert consultations == before[other.ins][2] + 1  # the search's trace is not conditional
+    with tenant.reading() as conn:
+        assert repository.get_contenu(conn, stale.document.id) is None
+        notified = {n.document_id for n in repository.list_notifications(conn, other.ins, 100)}
+    assert stale.document.id not in notified
