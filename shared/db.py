@@ -12,6 +12,7 @@ for both databases.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -20,12 +21,14 @@ import shutil
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
 
+import psycopg
 from sqlalchemy import Connection, Engine, MetaData, String, Table, create_engine, event, make_url, text
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.elements import ClauseElement
@@ -62,12 +65,15 @@ class Prepared:
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
     def _compiled_for(self, conn: Connection) -> tuple[str, tuple[str, ...] | None]:
-        entry = self._compiled.get(conn.dialect.name)
+        return self._compiled_by(conn.dialect)
+
+    def _compiled_by(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+        entry = self._compiled.get(dialect.name)
         if entry is None:
-            compiled = self.statement.compile(dialect=conn.dialect)
+            compiled = self.statement.compile(dialect=dialect)
             order = getattr(compiled, "positiontup", None)
             entry = (compiled.string, tuple(order) if order else None)
-            self._compiled[conn.dialect.name] = entry
+            self._compiled[dialect.name] = entry
         return entry
 
     @staticmethod
@@ -102,6 +108,15 @@ class Prepared:
             return int(cursor.rowcount)
         finally:
             cursor.close()
+
+    async def rows_async(
+        self, conn: AsyncDriverConnection, params: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """``rows`` awaited on an asynchronous connection (``AsyncAutocommit``)."""
+        sql, order = self._compiled_by(conn.dialect)
+        async with conn.driver.cursor() as cursor:
+            await cursor.execute(sql, self._bound(order, params))
+            return list(await cursor.fetchall())
 
     def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute a write once per row of parameters (the driver's ``executemany``)."""
@@ -173,6 +188,9 @@ def make_engine(url: str, *, pooled: bool = True, synchronous: str = "normal") -
     )
 
 
+GENERIC_PLANS: Final = "-c plan_cache_mode=force_generic_plan"
+
+
 def generic_plans(engine: Engine) -> Engine:
     """PostgreSQL: an engine on ``engine``'s database whose sessions plan each prepared statement once
     and keep that generic plan (``plan_cache_mode``); ``engine`` itself on SQLite, which plans no
@@ -186,8 +204,65 @@ def generic_plans(engine: Engine) -> Engine:
         pool_size=1,
         max_overflow=8,
         pool_pre_ping=False,
-        connect_args={"options": "-c plan_cache_mode=force_generic_plan"},
+        connect_args={"options": GENERIC_PLANS},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncDriverConnection:
+    """A psycopg asynchronous connection with the SQLAlchemy dialect its statements compile for."""
+
+    driver: psycopg.AsyncConnection[Any]
+    dialect: Dialect
+
+
+class AsyncAutocommit:
+    """PostgreSQL: one asynchronous psycopg connection to ``engine``'s database, in autocommit and with
+    ``generic_plans``' sessions, for a statement a coroutine awaits where a synchronous one would block
+    the event loop (``Prepared.rows_async``). For one user at a time (the DMP's batch writer).
+
+    Opened on first use by the running loop, and again on another loop (a connection serves the loop
+    that opened it: the tests run several) or after it broke. ``close`` closes it at once when no
+    statement is awaited on it, else as soon as that statement is done."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._busy = False
+        self._closing = False
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncDriverConnection]:
+        loop = asyncio.get_running_loop()
+        conn = self._conn
+        if conn is not None and (self._loop is not loop or conn.broken or conn.closed):
+            self._finish()
+            conn = None
+        if conn is None:
+            _, kwargs = self._engine.dialect.create_connect_args(self._engine.url)
+            kwargs.pop("context", None)  # the synchronous dialect's adapters
+            conn = await psycopg.AsyncConnection.connect(autocommit=True, options=GENERIC_PLANS, **kwargs)
+            self._conn, self._loop, self._closing = conn, loop, False
+        self._busy = True
+        try:
+            yield AsyncDriverConnection(conn, self._engine.dialect)
+        finally:
+            self._busy = False
+            if self._closing:
+                self._finish()
+
+    def close(self) -> None:
+        if self._busy:
+            self._closing = True
+        else:
+            self._finish()
+
+    def _finish(self) -> None:
+        # Synchronous: the loop that opened the connection may be gone, or not running now.
+        if self._conn is not None:
+            self._conn.pgconn.finish()
+            self._conn = None
 
 
 class Storage(ABC):

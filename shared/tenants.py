@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, contextmanager
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine
 
 from shared.clock import TenantClock
-from shared.db import Storage, generic_plans, make_engine
+from shared.db import AsyncAutocommit, AsyncDriverConnection, Storage, generic_plans, make_engine
 from shared.errors import NotFound
 from shared.tenancy import check_tenant_name
 
@@ -73,8 +74,12 @@ class Tenant:
             if self._generic_engine is engine
             else _Pinned(self._generic_engine.execution_options(isolation_level="AUTOCOMMIT"))
         )
+        self._async = AsyncAutocommit(self._generic_engine) if engine.dialect.name == "postgresql" else None
         # Connections still pinned when the tenant is forgotten go back to the pool, not to the GC.
-        self._finalizer = weakref.finalize(self, _close_all, (self._reader, self._writer, self._generic))
+        held: tuple[_Closable, ...] = (self._reader, self._writer, self._generic)
+        self._finalizer = weakref.finalize(
+            self, _close_all, held if self._async is None else (*held, self._async)
+        )
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Connection]:
@@ -98,6 +103,13 @@ class Tenant:
         with (self._generic if generic_plans else self._reader).connection() as conn:
             yield conn
 
+    def autocommit_async(self) -> AbstractAsyncContextManager[AsyncDriverConnection]:
+        """PostgreSQL: ``autocommit(generic_plans=True)`` for a coroutine, which awaits its statement
+        (``Prepared.rows_async``) while the event loop serves other requests; one user at a time."""
+        if self._async is None:
+            raise RuntimeError(f"{self.engine.dialect.name}: no asynchronous connection (PostgreSQL only)")
+        return self._async.connection()
+
     def close(self) -> None:
         """Return the pinned connections and dispose of the engine."""
         self._finalizer()
@@ -106,8 +118,12 @@ class Tenant:
             self._generic_engine.dispose()
 
 
-def _close_all(pinned: tuple[_Pinned, ...]) -> None:
-    for each in pinned:
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+def _close_all(held: tuple[_Closable, ...]) -> None:
+    for each in held:
         each.close()
 
 

@@ -19,7 +19,7 @@ one bad operation fails only itself. Each request is answered once what it wrote
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 
 from services.dmp import repository, service
@@ -191,33 +191,72 @@ def _read(
     return decided
 
 
-def _write(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Decided]) -> list[int]:
-    """One statement writes what the operations ``decided`` write; the deposits it did not write, their
-    profile no longer in the state they were decided on (their indices). If the statement fails,
-    nothing is written by it and each operation is run alone."""
-    writing = {i: d for i, d in decided.items() if d.trace is not None or d.fed is not None}
-    if not writing:
-        return []
-    feds = [d.fed for d in writing.values() if d.fed is not None]
-    states = {
-        d.fed.document.id: d.state for d in writing.values() if d.fed is not None and d.state is not None
-    }
-    try:
-        with tenant.autocommit(generic_plans=True) as conn:
-            written = repository.write_many(
-                conn, [d.trace for d in writing.values() if d.trace is not None], feds, states
-            )
-    except Exception:  # nothing written: each operation writes again by itself
-        for i, d in writing.items():
+@dataclass(slots=True)
+class _Writes:
+    """What the operations of a batch decided to write, by index."""
+
+    decided: dict[int, _Decided]
+
+    @classmethod
+    def of(cls, decided: Mapping[int, _Decided]) -> _Writes:
+        return cls({i: d for i, d in decided.items() if d.trace is not None or d.fed is not None})
+
+    def arguments(self) -> tuple[list[tuple[str, Trace]], list[repository.Fed], dict[str, str]]:
+        """``repository.write_many``'s traces, deposits and states."""
+        traces = [d.trace for d in self.decided.values() if d.trace is not None]
+        feds = [d.fed for d in self.decided.values() if d.fed is not None]
+        states = {
+            d.fed.document.id: d.state
+            for d in self.decided.values()
+            if d.fed is not None and d.state is not None
+        }
+        return traces, feds, states
+
+    def stale(self, written: set[str]) -> list[int]:
+        """The deposits not written, their profile no longer in the state they were decided on."""
+        return [i for i, d in self.decided.items() if d.fed is not None and d.fed.document.id not in written]
+
+    def alone(self, tenant: Tenant, ops: Sequence[Op]) -> list[int]:
+        """After the statement failed (nothing written by it): each operation writes by itself."""
+        for i, d in self.decided.items():
             d.outcome = _write_alone(tenant, ops[i], d)
         return []
-    return [i for i, d in writing.items() if d.fed is not None and d.fed.document.id not in written]
 
 
-def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseException]:
-    """One statement reads for the operations (not for deposits to known profiles), the rules decide
-    each, one statement writes for all; the deposits whose profile had changed are read, decided and
-    written again."""
+def _write(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Decided]) -> list[int]:
+    """One statement writes what the operations ``decided`` write; the deposits it did not write (their
+    indices). If it fails, each operation is run alone."""
+    writes = _Writes.of(decided)
+    if not writes.decided:
+        return []
+    try:
+        with tenant.autocommit(generic_plans=True) as conn:
+            written = repository.write_many(conn, *writes.arguments())
+    except Exception:  # nothing written: each operation writes again by itself
+        return writes.alone(tenant, ops)
+    return writes.stale(written)
+
+
+async def _write_awaited(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Decided]) -> list[int]:
+    """``_write``, its statement awaited."""
+    writes = _Writes.of(decided)
+    try:
+        async with tenant.autocommit_async() as conn:
+            written = await repository.write_many_async(conn, *writes.arguments())
+    except Exception:  # nothing written: each operation writes again by itself
+        return writes.alone(tenant, ops)
+    return writes.stale(written)
+
+
+Outcomes = list[Outcome | BaseException]
+
+
+def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> Outcomes | Awaitable[Outcomes]:
+    """One statement reads for the operations (not for deposits to known profiles) and the rules decide
+    each, inline. A batch that deposits then has its write awaited (``_deposited``): PostgreSQL takes
+    about 1 ms for eight deposits, while the loop serves the next requests. Searches' traces are written
+    inline: awaiting them cost the searches about a fifth of their rate (the next batch waits for the
+    write, a smaller saving than the loop turns it adds)."""
     known = known_profiles(tenant)
     decided: dict[int, _Decided] = {}
     reads: list[Reading] = []
@@ -238,7 +277,18 @@ def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseExcep
             continue
         reads.append((i, searching, searching.consultation()))
     decided.update(_read(tenant, ops, reads, known))
-    stale = _write(tenant, ops, decided)
+    if any(d.fed is not None for d in decided.values()):
+        return _deposited(tenant, ops, decided, known)
+    _write(tenant, ops, decided)  # searches' traces only: never stale
+    return _recorded(tenant, [decided[i] for i in range(len(ops))])
+
+
+async def _deposited(
+    tenant: Tenant, ops: Sequence[Op], decided: dict[int, _Decided], known: KnownProfiles
+) -> Outcomes:
+    """The batch's write, awaited; the deposits whose profile had changed are then read, decided and
+    written again (inline: it is rare)."""
+    stale = await _write_awaited(tenant, ops, decided)
     if stale:
         retry: list[Reading] = []
         for i in stale:
@@ -248,9 +298,13 @@ def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> list[Outcome | BaseExcep
             retry.append((i, None, op.consultation()))
         again = _read(tenant, ops, retry, known)
         decided.update(again)
-        for i in _write(tenant, ops, again):  # changed once more since this read: alone, read and write
+        for i in _write(tenant, ops, again):  # changed once more since this read: alone
             decided[i] = _Decided(_alone(tenant, ops[i]))
-    done = [decided[i] for i in range(len(ops))]
+    return _recorded(tenant, [decided[i] for i in range(len(ops))])
+
+
+def _recorded(tenant: Tenant, done: Sequence[_Decided]) -> Outcomes:
+    """The outcomes, once the searches that are a first or an emergency access are recorded."""
     for d in done:
         if d.recorded is not None:
             try:

@@ -46,7 +46,7 @@ from services.dmp.models import (
     DmpTrace,
 )
 from services.dmp.records import Document, LienRecord, Notification, Profile, Trace
-from shared.db import Prepared, table_of
+from shared.db import AsyncDriverConnection, Prepared, table_of
 
 _profile = table_of(DmpProfile)
 _representant = table_of(DmpRepresentant)
@@ -653,10 +653,26 @@ def write_many(
     document id, the state (``consult_many``) of the profile its deposit was decided on: a deposit whose
     profile is in another state now is not written (nor its content, trace and notice). The ids of the
     documents written."""
+    return {row[0] for row in _WRITE_MANY.rows(conn, _write_many_params(traces, fed, states))}
+
+
+async def write_many_async(
+    conn: AsyncDriverConnection,
+    traces: Sequence[tuple[str, Trace]],
+    fed: Sequence[Fed],
+    states: Mapping[str, str] | None = None,
+) -> set[str]:
+    """``write_many``, awaited (``Tenant.autocommit_async``)."""
+    return {row[0] for row in await _WRITE_MANY.rows_async(conn, _write_many_params(traces, fed, states))}
+
+
+def _write_many_params(
+    traces: Sequence[tuple[str, Trace]], fed: Sequence[Fed], states: Mapping[str, str] | None
+) -> dict[str, Any]:
     notices = [notice for notice in (f.notice() for f in fed) if notice is not None]
     given = states or {}
     conditional = [f.document for f in fed if f.document.id in given]
-    params = {
+    return {
         "s_id": [doc.id for doc in conditional],
         "s_ins": [doc.ins for doc in conditional],
         "s_state": [given[doc.id] for doc in conditional],
@@ -666,7 +682,6 @@ def write_many(
         "dt": _json_rows(_TRACE_FIELDS, (_trace_row(f.document.ins, f.trace) for f in fed)),
         "n": _json_rows(_NOTIFICATION_FIELDS, notices),
     }
-    return {row[0] for row in _WRITE_MANY.rows(conn, params)}
 
 
 def _trace_row(ins: str, trace: Trace) -> tuple[Any, ...]:

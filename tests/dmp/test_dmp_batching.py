@@ -95,7 +95,7 @@ async def test_a_batch_whose_writes_fail_runs_each_deposit_alone(
     person = cases.person("mes-activated", "adult")
     before = stored(tenant, person)
     batch = deposits([person], cases, 4)
-    feed, write_many = repository.feed, repository.write_many
+    feed, write_many_async = repository.feed, repository.write_many_async
 
     def poisoned(fed: repository.Fed) -> bool:  # the third deposit: it alone cannot be written
         return fed.document.titre == "doc 2"
@@ -105,13 +105,13 @@ async def test_a_batch_whose_writes_fail_runs_each_deposit_alone(
             raise RuntimeError("disk full")
         feed(conn, fed)
 
-    def failing_write_many(conn: Any, traces: Any, fed: Any, states: Any = None) -> set[str]:
+    async def failing_write_many_async(conn: Any, traces: Any, fed: Any, states: Any = None) -> set[str]:
         if any(poisoned(f) for f in fed):
             raise RuntimeError("disk full")
-        return write_many(conn, traces, fed, states)
+        return await write_many_async(conn, traces, fed, states)
 
     monkeypatch.setattr(repository, "feed", failing_feed)
-    monkeypatch.setattr(repository, "write_many", failing_write_many)
+    monkeypatch.setattr(repository, "write_many_async", failing_write_many_async)
     outcomes = await asyncio.gather(*(batching.deposit(tenant, d) for d in batch), return_exceptions=True)
     assert [type(o).__name__ for o in outcomes] == ["Document", "Document", "RuntimeError", "Document"]
     ids, depots, _ = stored(tenant, person)

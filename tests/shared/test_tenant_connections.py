@@ -4,13 +4,16 @@ setting of SQLite tenant databases."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import Connection, text
 
-from shared.db import make_engine
+from shared.db import Prepared, make_engine
 from shared.runtime import Runtime
+from shared.tenants import Tenant
 
 _KEY = "pinned-connection-test"
 
@@ -103,3 +106,75 @@ def test_generic_plans_are_kept_only_on_the_connection_that_asks_for_them(
 
 def _postgres(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
+
+
+_SHOW = Prepared(text("SELECT current_setting('plan_cache_mode'), pg_backend_pid()"))
+
+
+def _postgres_tenant(runtime: Runtime, name: str) -> Tenant:
+    tenant = runtime.tenants.get(name)
+    if tenant.engine.dialect.name != "postgresql":
+        pytest.skip("asynchronous connections are PostgreSQL's")
+    return tenant
+
+
+def test_a_sqlite_tenant_has_no_asynchronous_connection(runtime: Runtime, tenant_name: str) -> None:
+    tenant = runtime.tenants.get(tenant_name)
+    if tenant.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite tenants")
+    with pytest.raises(RuntimeError, match="PostgreSQL only"):
+        tenant.autocommit_async()
+
+
+@pytest.mark.asyncio
+async def test_the_asynchronous_connection_commits_each_statement_keeps_generic_plans_and_is_reused(
+    runtime: Runtime, tenant_name: str
+) -> None:
+    tenant = _postgres_tenant(runtime, tenant_name)
+    async with tenant.autocommit_async() as conn:
+        [(mode, pid)] = await _SHOW.rows_async(conn, {})
+        await conn.driver.execute(
+            "INSERT INTO tenant_meta (key, value) VALUES (%(k)s, 'awaited')", {"k": _KEY}
+        )
+    assert mode == "force_generic_plan"
+    with tenant.reading() as reader:
+        assert _value(reader) == "awaited"  # committed at once
+    async with tenant.autocommit_async() as again:
+        assert (await _SHOW.rows_async(again, {}))[0][1] == pid
+
+
+@pytest.mark.asyncio
+async def test_a_broken_asynchronous_connection_is_replaced(runtime: Runtime, tenant_name: str) -> None:
+    tenant = _postgres_tenant(runtime, tenant_name)
+    async with tenant.autocommit_async() as conn:
+        [(_, pid)] = await _SHOW.rows_async(conn, {})
+    with tenant.reading() as reader:
+        reader.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with pytest.raises(psycopg.OperationalError):
+        async with tenant.autocommit_async() as conn:
+            await _SHOW.rows_async(conn, {})
+    async with tenant.autocommit_async() as conn:
+        assert (await _SHOW.rows_async(conn, {}))[0][1] != pid
+
+
+@pytest.mark.asyncio
+async def test_a_tenant_closed_while_a_statement_is_awaited_closes_its_connection_after_it(
+    runtime: Runtime, tenant_name: str
+) -> None:
+    tenant = _postgres_tenant(runtime, tenant_name)
+    sleeping = Prepared(text("SELECT pg_sleep(0.2), 'done'"))
+    async with tenant.autocommit_async() as conn:
+        awaited = asyncio.ensure_future(sleeping.rows_async(conn, {}))
+        await asyncio.sleep(0.05)
+        tenant.close()  # while the statement runs: its connection stays open until it is done
+        assert not conn.driver.closed
+        assert (await awaited)[0][1] == "done"
+    assert conn.driver.closed
+    fresh = runtime.tenants.reset(tenant_name)
+    async with fresh.autocommit_async() as conn:
+        awaited = asyncio.ensure_future(sleeping.rows_async(conn, {}))
+        await asyncio.sleep(0.05)
+        runtime.tenants.reset(tenant_name)  # drops the database under the statement: it fails, not hangs
+        with pytest.raises(psycopg.OperationalError):
+            await asyncio.wait_for(awaited, timeout=10)
+    assert conn.driver.closed
