@@ -279,8 +279,22 @@ def _run_postgres(tenant: Tenant, ops: Sequence[Op]) -> Outcomes | Awaitable[Out
     decided.update(_read(tenant, ops, reads, known))
     if any(d.fed is not None for d in decided.values()):
         return _deposited(tenant, ops, decided, known)
-    _write(tenant, ops, decided)  # searches' traces only: never stale
-    return _recorded(tenant, [decided[i] for i in range(len(ops))])
+    done = [decided[i] for i in range(len(ops))]
+    _write_traces(tenant, ops, decided)
+    return _recorded(tenant, done)
+
+
+def _write_traces(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Decided]) -> None:
+    """A batch of searches: one statement writes the traces of those granted (a first or an emergency
+    access records its own); if it fails, each trace is written alone."""
+    writes = _Writes.of(decided)
+    if not writes.decided:
+        return
+    try:
+        with tenant.autocommit(generic_plans=True) as conn:
+            repository.insert_traces(conn, writes.arguments()[0])
+    except Exception:  # nothing written: each trace is written by itself
+        writes.alone(tenant, ops)
 
 
 async def _deposited(

@@ -339,3 +339,23 @@ def test_a_deposit_is_written_only_while_its_profile_is_in_the_state_it_was_deci
         assert repository.get_contenu(conn, stale.document.id) is None
         notified = {n.document_id for n in repository.list_notifications(conn, other.ins, 100)}
     assert stale.document.id not in notified
+
+
+@pytest.mark.asyncio
+async def test_a_batch_of_searches_whose_traces_fail_writes_each_trace_alone(
+    tenant: Tenant, cases: Cases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    postgres_only(tenant)
+    doctor = actor_of(cases.pro("10", "generaliste", skip=3))
+    persons = [cases.person("mes-activated", "adult", skip=i) for i in range(2)]
+    for person in persons:  # the first access, recorded apart
+        await batching.search(tenant, search_of(person.ins, doctor))
+    before = {p.ins: stored(tenant, p)[2] for p in persons}
+
+    def failing(conn: Any, traces: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(repository, "insert_traces", failing)
+    found = await asyncio.gather(*(batching.search(tenant, search_of(p.ins, doctor)) for p in persons))
+    assert [f[0].profile.ins for f in found] == [p.ins for p in persons]
+    assert {p.ins: stored(tenant, p)[2] for p in persons} == {ins: n + 1 for ins, n in before.items()}
