@@ -201,9 +201,12 @@ class _Writes:
     def of(cls, decided: Mapping[int, _Decided]) -> _Writes:
         return cls({i: d for i, d in decided.items() if d.trace is not None or d.fed is not None})
 
+    def traces(self) -> list[tuple[str, Trace]]:
+        return [d.trace for d in self.decided.values() if d.trace is not None]
+
     def arguments(self) -> tuple[list[tuple[str, Trace]], list[repository.Fed], dict[str, str]]:
         """``repository.write_many``'s traces, deposits and states."""
-        traces = [d.trace for d in self.decided.values() if d.trace is not None]
+        traces = self.traces()
         feds = [d.fed for d in self.decided.values() if d.fed is not None]
         states = {
             d.fed.document.id: d.state
@@ -292,7 +295,7 @@ def _write_traces(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Deci
         return
     try:
         with tenant.autocommit(generic_plans=True) as conn:
-            repository.insert_traces(conn, writes.arguments()[0])
+            repository.insert_traces(conn, writes.traces())
     except Exception:  # nothing written: each trace is written by itself
         writes.alone(tenant, ops)
 
