@@ -21,7 +21,7 @@ import shutil
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, cast
@@ -128,6 +128,24 @@ class Prepared:
             cursor.executemany(sql, [self._bound(order, row) for row in rows])
         finally:
             cursor.close()
+
+
+def array_literal(values: Iterable[str | int | bool | None]) -> str:
+    """PostgreSQL: ``values`` as the text of a one-dimensional array, to bind where the statement casts
+    it (``CAST(:p AS TEXT[])``). psycopg adapts a Python list by walking its values in Python, about
+    5 us a list of a dozen; this string costs a fifth of that. Strings are always quoted (so ``NULL``,
+    ``""``, braces and commas are plain values) with their backslashes and double quotes escaped."""
+    return "{" + ",".join(map(_array_element, values)) + "}"
+
+
+def _array_element(value: str | int | bool | None) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class TenantMeta(Base):

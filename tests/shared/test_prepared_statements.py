@@ -4,9 +4,10 @@ SQLite and on PostgreSQL (the suite runs on both). Each test has a tenant of its
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import BigInteger, Boolean, Text, bindparam, cast, insert, select, update
+from sqlalchemy.dialects import postgresql
 
-from shared.db import Prepared, TenantMeta
+from shared.db import Prepared, TenantMeta, array_literal
 from shared.runtime import Runtime
 
 _meta = TenantMeta.__table__
@@ -63,3 +64,35 @@ def test_run_many_of_no_rows_writes_nothing(runtime: Runtime, tenant_name: str) 
     with tenant.unit_of_work() as conn:
         _INSERT.run_many(conn, [])
         assert _MINE.rows(conn, {"prefix": _PREFIX}) == []
+
+
+def test_an_array_literal_quotes_every_string_and_writes_nulls_numbers_and_booleans() -> None:
+    assert array_literal([]) == "{}"
+    assert array_literal(["a", "", "NULL", None]) == '{"a","","NULL",NULL}'
+    assert array_literal([1, -2, None]) == "{1,-2,NULL}"
+    assert array_literal([True, False]) == "{t,f}"
+    assert array_literal(['say "hi"', "back\\slash"]) == '{"say \\"hi\\"","back\\\\slash"}'
+
+
+_TEXTS = Prepared(select(cast(bindparam("texts"), postgresql.ARRAY(Text()))))
+_NUMBERS = Prepared(
+    select(
+        cast(bindparam("numbers"), postgresql.ARRAY(BigInteger())),
+        cast(bindparam("flags"), postgresql.ARRAY(Boolean())),
+    )
+)
+
+
+def test_postgresql_reads_an_array_literal_back_as_the_values_given(
+    runtime: Runtime, tenant_name: str
+) -> None:
+    tenant = runtime.tenants.get(tenant_name)
+    if tenant.engine.dialect.name != "postgresql":
+        pytest.skip("array literals are bound on PostgreSQL")
+    texts = ["plain", "", "NULL", None, "a,b", "{braces}", 'quote " in', "back\\slash", " spaced ", "été"]
+    with tenant.reading() as conn:
+        assert _TEXTS.first(conn, {"texts": array_literal(texts)}) == (texts,)
+        assert _TEXTS.first(conn, {"texts": array_literal([])}) == ([],)
+        numbers, flags = [9_000_000_000_000, -1, None], [True, False, None]
+        found = _NUMBERS.first(conn, {"numbers": array_literal(numbers), "flags": array_literal(flags)})
+        assert found == (numbers, flags)
