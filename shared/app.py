@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Collection, Sequence
+import json
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from typing import Any, TypeVar
 
+import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
@@ -59,6 +61,46 @@ def hot_json_route(model: type[BaseModel]) -> Callable[[Endpoint], Endpoint]:
         return hot_route(endpoint)
 
     return mark
+
+
+class StrictJsonRoute(APIRoute):
+    """A FastAPI route that refuses, as FastAPI refuses JSON it cannot read (422 ``json_invalid``), the
+    JSON that Python's ``json`` module reads but that no database or JSON text can carry: a lone UTF-16
+    surrogate (``"\\ud800"``), ``NaN``, ``Infinity``. Every service router is built with it
+    (``create_service_app`` checks); the hot routes read their bodies with pydantic, which refuses them
+    already."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        if self.body_field is None:
+            return handler
+
+        async def route(request: Request) -> Response:
+            await _refuse_what_json_alone_reads(request)
+            return await handler(request)
+
+        return route
+
+
+async def _refuse_what_json_alone_reads(request: Request) -> None:
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if not (content_type == "application/json" or content_type.endswith("+json")):
+        return
+    body = await request.body()
+    if not body:
+        return
+    try:
+        orjson.loads(body)
+    except orjson.JSONDecodeError as strict:
+        try:
+            json.loads(body)
+        except ValueError:
+            return  # not JSON at all: FastAPI answers it as usual
+        msg = f"not JSON that every reader accepts: {strict}"
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": msg, "input": {}}]
+        ) from None
 
 
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -172,7 +214,7 @@ class HealthRead(BaseModel):
 
 
 def _health_router(service: str, runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/health", tags=["health"])
+    router = APIRouter(prefix="/health", tags=["health"], route_class=StrictJsonRoute)
 
     @router.get("/live", response_model=HealthRead)
     async def live() -> HealthRead:
@@ -213,6 +255,13 @@ def create_service_app(
     install_error_handlers(app)
     app.include_router(_health_router(name, runtime))
     for router in routers:
+        loose = [
+            r.path for r in router.routes if isinstance(r, APIRoute) and not isinstance(r, StrictJsonRoute)
+        ]
+        if loose:
+            raise TypeError(
+                f"{name}: build every router with route_class=StrictJsonRoute ({', '.join(loose)})"
+            )
         app.include_router(router)
     hot = _hot_routes(routers)
     app.router.routes[0:0] = hot

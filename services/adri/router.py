@@ -44,7 +44,7 @@ from services.adri.schemas import (
     InvoiceRead,
     SituationRead,
 )
-from shared.app import BEARER_SCHEME, hot_route
+from shared.app import BEARER_SCHEME, StrictJsonRoute, hot_route
 from shared.auth import ProfessionalActor, TokenError
 from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
 from shared.errors import Forbidden, SandboxError, error_responses
@@ -154,7 +154,7 @@ def _responses(model: type[Any], *errors: type[SandboxError]) -> dict[int | str,
 
 
 def build_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     settings = get_adri_settings()
 
     async def caller(request: Request) -> tuple[Tenant, ProfessionalActor]:

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
 
 from services.dmp import fhir, lifecycle, matrix_store, rendering, repository, service
@@ -16,6 +15,7 @@ from services.dmp.access import parse_mode
 from services.dmp.errors import FhirInvalide
 from services.dmp.lifecycle import ms
 from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder
+from shared.app import StrictJsonRoute
 from shared.auth import require_professional
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import SandboxError
@@ -32,7 +32,7 @@ def _fhir(body: dict[str, Any], status: int = 200, headers: dict[str, str] | Non
     return Response(rendering.dumps(body), status_code=status, media_type=fhir.FHIR_JSON, headers=headers)
 
 
-class FhirRoute(APIRoute):
+class FhirRoute(StrictJsonRoute):
     """Every error of a FHIR route, the sandbox's or a validation error, answers an OperationOutcome."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

@@ -54,6 +54,7 @@ from services.dmp.schemas import (
     ReglagesUpdate,
     TraceRead,
 )
+from shared.app import StrictJsonRoute
 from shared.auth import Actor, TokenError, require_patient
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden
@@ -70,7 +71,7 @@ _ACTIVE: Final = (*_BASE, DmpFerme, AccesRefuse)
 
 
 def build_patient_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1/me", tags=["patients (Mon espace santé)"])
+    router = APIRouter(prefix="/v1/me", tags=["patients (Mon espace santé)"], route_class=StrictJsonRoute)
     settings = get_dmp_settings()
 
     def context(tenant: Tenant, actor: Actor, profil: str | None, conn: Connection) -> service.PatientContext:

@@ -41,7 +41,7 @@ from services.dmp.schemas import (
     SearchRead,
     StatusRead,
 )
-from shared.app import BEARER_SCHEME, hot_json_route, hot_route, json_body
+from shared.app import BEARER_SCHEME, StrictJsonRoute, hot_json_route, hot_route, json_body
 from shared.auth import TokenError, bearer_token, require_professional
 from shared.clients import UpstreamError
 from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
@@ -313,7 +313,7 @@ def search_parameters(request: Request) -> tuple[Mode, str | None, service.Filtr
 
 
 def build_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["professionals"])
+    router = APIRouter(prefix="/v1", tags=["professionals"], route_class=StrictJsonRoute)
     settings = get_dmp_settings()
     feeder = Feeder(runtime)
     matrix_cache: float | None = 1.0 if runtime.settings.uses_postgres else None
@@ -453,7 +453,7 @@ def build_router(runtime: Runtime) -> APIRouter:
 
 def build_sandbox_router(runtime: Runtime) -> APIRouter:
     """Sandbox-only routes (no token): the tenant's habilitation matrix."""
-    router = APIRouter(prefix="/sandbox", tags=["sandbox"])
+    router = APIRouter(prefix="/sandbox", tags=["sandbox"], route_class=StrictJsonRoute)
 
     @router.get(
         "/matrice",

@@ -14,6 +14,7 @@ from services.dmp.errors import DmpInexistant, InsMalforme
 from services.dmp.lifecycle import ms
 from services.dmp.router import json_response, responses
 from services.dmp.schemas import NotificationRead
+from shared.app import StrictJsonRoute
 from shared.auth import Actor, ServiceActor, TokenError
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden
@@ -41,7 +42,7 @@ def require_service(actor: Actor) -> ServiceActor:
 
 
 def build_service_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1/services", tags=["services (MSSanté)"])
+    router = APIRouter(prefix="/v1/services", tags=["services (MSSanté)"], route_class=StrictJsonRoute)
 
     @router.get(
         "/profiles/{ins}",

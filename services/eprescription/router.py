@@ -28,7 +28,7 @@ from services.eprescription.schemas import (
     PrescriptionListRead,
     PrescriptionRead,
 )
-from shared.app import BEARER_SCHEME, hot_json_route, hot_route, json_body
+from shared.app import BEARER_SCHEME, StrictJsonRoute, hot_json_route, hot_route, json_body
 from shared.auth import Actor, TokenError, bearer_token
 from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
 from shared.errors import Forbidden, SandboxError, error_responses
@@ -91,7 +91,7 @@ def record_dispensation(
 
 
 def build_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["prescriptions"])
+    router = APIRouter(prefix="/v1", tags=["prescriptions"], route_class=StrictJsonRoute)
 
     @router.post(
         "/prescriptions",
@@ -242,7 +242,7 @@ def build_router(runtime: Runtime) -> APIRouter:
 
 def build_sandbox_router() -> APIRouter:
     """Sandbox-only routes (no token): the seeded numbers, for editors to read at once."""
-    router = APIRouter(prefix="/sandbox", tags=["sandbox"])
+    router = APIRouter(prefix="/sandbox", tags=["sandbox"], route_class=StrictJsonRoute)
 
     @router.get("/prescriptions", response_model=None)
     async def list_prescriptions(

@@ -45,7 +45,7 @@ from services.insi.schemas import (
 )
 from services.insi.seed import DOCUMENTED_IDAM
 from services.insi.traits import split_matricule
-from shared.app import BEARER_SCHEME, hot_route, json_body
+from shared.app import BEARER_SCHEME, StrictJsonRoute, hot_route, json_body
 from shared.auth import TokenError, bearer_token
 from shared.dependencies import TenantDep
 from shared.errors import SandboxError, error_responses
@@ -176,7 +176,7 @@ def _documented(model: type[BaseModel]) -> dict[str, Any]:
 
 def build_router(runtime: Runtime) -> APIRouter:
     """INSi's routes (the hot operations are served by plain Starlette routes: ``hot_route``)."""
-    router = APIRouter()
+    router = APIRouter(route_class=StrictJsonRoute)
     settings = get_insi_settings()
     extra_idams = settings.known_idams
     idam_cache: float | None = 0.0 if runtime.settings.uses_postgres else None

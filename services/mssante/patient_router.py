@@ -23,6 +23,7 @@ from services.mssante.errors import (
 from services.mssante.records import Mailbox, ms
 from services.mssante.router import READABLE, Limit, Sender, Subject
 from services.mssante.schemas import ConversationRead, MessageRead, MessageSummary, ReplyCreate, SentRead
+from shared.app import StrictJsonRoute
 from shared.auth import Actor, TokenError, require_patient
 from shared.clients import UpstreamError
 from shared.dependencies import ActorDep, TenantDep
@@ -34,7 +35,7 @@ _ERRORS: Final = (TokenError, Forbidden, PatientNotActivated, MailboxUnknown, Up
 
 
 def build_patient_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1/me", tags=["patients (Mon espace santé)"])
+    router = APIRouter(prefix="/v1/me", tags=["patients (Mon espace santé)"], route_class=StrictJsonRoute)
     link = DmpLink(runtime.clients, get_mssante_settings())
 
     async def patient_mailbox(tenant: Tenant, actor: Actor) -> Mailbox:

@@ -17,6 +17,7 @@ from services.mssante.config import get_mssante_settings
 from services.mssante.errors import MailboxForbidden, MailboxUnknown, MessageUnknown
 from services.mssante.records import Mailbox, StoredMessage, ms
 from services.mssante.schemas import MailboxRead, MessageRead, MessageSummary, OutboxRead, QuotaUpdate
+from shared.app import StrictJsonRoute
 from shared.auth import Actor, TokenError, require_professional
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden, SandboxError, error_responses
@@ -95,7 +96,7 @@ def readable_message(tenant: Tenant, actor: Actor, address: str, message_id: int
 
 
 def build_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["mailboxes"])
+    router = APIRouter(prefix="/v1", tags=["mailboxes"], route_class=StrictJsonRoute)
     link = DmpLink(runtime.clients, get_mssante_settings())
     mailbox_errors = error_responses(TokenError, Forbidden, MailboxForbidden, MailboxUnknown)
 
@@ -263,7 +264,7 @@ def build_router(runtime: Runtime) -> APIRouter:
 
 
 def build_sandbox_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/sandbox", tags=["sandbox"])
+    router = APIRouter(prefix="/sandbox", tags=["sandbox"], route_class=StrictJsonRoute)
 
     @router.put(
         "/mailboxes/{address}/quota", response_model=MailboxRead, responses=error_responses(MailboxUnknown)

@@ -49,7 +49,7 @@ from services.psc.schemas import (
     form_body,
 )
 from services.psc.service import IssuerKind, TokenFactory
-from shared.app import hot_route
+from shared.app import StrictJsonRoute, hot_route
 from shared.auth import PatientActor, ProfessionalActor, bearer_token
 from shared.dependencies import ActorDep
 from shared.errors import SandboxError, error_responses
@@ -85,6 +85,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
     router = APIRouter(
         prefix="/patients" if patient else "",
         tags=["Mon espace santé (patients)" if patient else "ProSanté Connect"],
+        route_class=StrictJsonRoute,
     )
 
     @cache

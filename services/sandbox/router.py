@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from services.sandbox import repository
 from services.sandbox.schemas import ClockRead, ClockUpdate, Page, TagCount, TagList, TenantList, TenantRead
+from shared.app import StrictJsonRoute
 from shared.clock import ClockSetting
 from shared.dependencies import TenantDep
 from shared.errors import error_responses
@@ -35,7 +36,7 @@ def _clock_read(tenant: Tenant) -> ClockRead:
 
 
 def build_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=StrictJsonRoute)
     tenants = runtime.tenants
 
     @router.get("/tenants", response_model=TenantList, tags=["tenants"])

@@ -4,10 +4,11 @@ validated with fhir.resources (R4B models, the R4 shapes used here)."""
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
-from dmp_helpers import TEXT, Cases, Dmp
+from dmp_helpers import TEXT, Cases, Dmp, document_body
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.operationoutcome import OperationOutcome
@@ -156,6 +157,28 @@ async def test_iti65_ins_errors_are_operation_outcomes(dmp: Dmp, cases: Cases) -
         "token-missing",
         "token",
     )
+
+
+async def test_a_lone_surrogate_is_refused_by_both_doors_and_nothing_is_written(
+    dmp: Dmp, cases: Cases
+) -> None:
+    person, doctor = await _setup(dmp, cases)
+    resource = document_reference(person)
+    resource["content"][0]["attachment"]["title"] = "CR \ud800"
+    posted = await dmp.http.post(
+        "/dmp/fhir/DocumentReference",
+        content=json.dumps(resource),  # ensure_ascii: the surrogate travels as the escape \ud800
+        headers={**doctor, "Content-Type": "application/fhir+json"},
+    )
+    outcome(posted, 400, "fhir-invalid", "fhir-resource")
+    body = json.dumps(document_body(person, "11488-4", titre="CR \udc00"))
+    deposited = await dmp.http.post(
+        f"/dmp/v1/patients/{person.ins}/documents",
+        content=body,
+        headers={**doctor, "Content-Type": "application/json"},
+    )
+    assert (deposited.status_code, deposited.json()["error"]) == (422, "validation-error")
+    assert await dmp.ids(person, doctor) == set()
 
 
 async def test_iti65_replace_with_relates_to(dmp: Dmp, cases: Cases) -> None:

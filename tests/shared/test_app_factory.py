@@ -11,7 +11,15 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from starlette.routing import Route
 
-from shared.app import BEARER_SCHEME, ServiceRoot, create_service_app, hot_json_route, hot_route, json_body
+from shared.app import (
+    BEARER_SCHEME,
+    ServiceRoot,
+    StrictJsonRoute,
+    create_service_app,
+    hot_json_route,
+    hot_route,
+    json_body,
+)
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import NotFound
 from shared.runtime import Runtime
@@ -19,7 +27,7 @@ from shared.tenancy import TENANT_HEADER
 
 
 def _app(runtime: Runtime) -> tuple[APIRouter, list[object]]:
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     served_by: list[object] = []
 
     @router.get("/items/{item}", openapi_extra={"parameters": [{"name": "item", "in": "path"}]})
@@ -73,7 +81,7 @@ def test_hot_route_refuses_an_endpoint_with_other_parameters() -> None:
 
 
 def test_routes_reading_the_caller_document_the_bearer_scheme_and_the_tenant(runtime: Runtime) -> None:
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 
     @router.get("/mine")
     async def mine(actor: ActorDep) -> dict[str, str]:
@@ -112,7 +120,7 @@ class _ItemCreate(BaseModel):
 
 @pytest.mark.asyncio
 async def test_hot_json_route_reads_its_body_and_documents_it(runtime: Runtime) -> None:
-    router = APIRouter(prefix="/v1")
+    router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 
     @router.post("/items")
     @hot_json_route(_ItemCreate)
@@ -208,3 +216,71 @@ async def test_an_exception_without_a_handler_still_fails_the_request(runtime: R
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         failed = await http.post("/t/v1/items/abc/notes", json={"name": "boom", "nested": {"code": "c"}})
     assert failed.status_code == 500
+
+
+class _Note(BaseModel):
+    text: str
+    score: float = 0
+
+
+def _notes(runtime: Runtime) -> Any:
+    router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
+
+    @router.post("/notes")
+    async def add_note(note: _Note) -> dict[str, Any]:
+        return {"text": note.text, "score": note.score}
+
+    return create_service_app(name="t", title="t", description="t", runtime=runtime, routers=[router])
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"text": "a\\ud800b"}',  # a lone surrogate: json.loads reads it, no database stores it
+        '{"text": "\\udc00"}',
+        '{"text": "a", "score": NaN}',
+        '{"text": "a", "score": Infinity}',
+    ],
+)
+async def test_a_fastapi_route_refuses_json_that_only_pythons_reader_accepts(
+    runtime: Runtime, body: str
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=_notes(runtime)), base_url="http://t"
+    ) as http:
+        answer = await http.post("/v1/notes", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "validation-error"
+    assert "not JSON that every reader accepts" in answer.json()["detail"]
+
+
+@pytest.mark.asyncio
+async def test_a_fastapi_route_accepts_escaped_pairs_and_answers_broken_json_as_fastapi_does(
+    runtime: Runtime,
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=_notes(runtime)), base_url="http://t"
+    ) as http:
+        paired = await http.post(
+            "/v1/notes",
+            content='{"text": "\\ud83d\\ude00 \\u00e9"}',
+            headers={"content-type": "application/json"},
+        )
+        broken = await http.post(
+            "/v1/notes", content='{"text": ', headers={"content-type": "application/json"}
+        )
+    assert (paired.status_code, paired.json()) == (200, {"text": "\U0001f600 é", "score": 0})
+    assert broken.status_code == 422
+    assert "JSON decode error" in broken.json()["detail"]
+
+
+def test_the_app_factory_refuses_a_router_without_the_strict_route_class(runtime: Runtime) -> None:
+    router = APIRouter()
+
+    @router.post("/loose")
+    async def loose(note: _Note) -> dict[str, str]:
+        return {"text": note.text}
+
+    with pytest.raises(TypeError, match="route_class=StrictJsonRoute"):
+        create_service_app(name="t", title="t", description="t", runtime=runtime, routers=[router])
