@@ -148,7 +148,7 @@ def check_identite(path_ins: str, identite: Identite | None) -> Identite:
         raise InsIncoherent(
             f"the document's matricule {matricule[:20]} is not the DMP's {path_ins}", rule="ins-mismatch"
         )
-    return replace(identite, matricule=matricule)
+    return identite if identite.matricule == matricule else replace(identite, matricule=matricule)
 
 
 @dataclass(frozen=True, slots=True)
