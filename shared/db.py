@@ -133,8 +133,9 @@ class Prepared:
 def array_literal(values: Iterable[str | int | bool | None]) -> str:
     """PostgreSQL: ``values`` as the text of a one-dimensional array, to bind where the statement casts
     it (``CAST(:p AS TEXT[])``). psycopg adapts a Python list by walking its values in Python, about
-    5 us a list of a dozen; this string costs a fifth of that. Strings are always quoted (so ``NULL``,
-    ``""``, braces and commas are plain values) with their backslashes and double quotes escaped."""
+    20 us a list of a dozen on a new cursor; this string costs about 3 us. Strings are always quoted
+    (so ``NULL``, ``""``, braces and commas are plain values) with their backslashes and double quotes
+    escaped."""
     return "{" + ",".join(map(_array_element, values)) + "}"
 
 

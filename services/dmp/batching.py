@@ -219,35 +219,24 @@ class _Writes:
         """The deposits not written, their profile no longer in the state they were decided on."""
         return [i for i, d in self.decided.items() if d.fed is not None and d.fed.document.id not in written]
 
-    def alone(self, tenant: Tenant, ops: Sequence[Op]) -> list[int]:
+    def alone(self, tenant: Tenant, ops: Sequence[Op]) -> None:
         """After the statement failed (nothing written by it): each operation writes by itself."""
         for i, d in self.decided.items():
             d.outcome = _write_alone(tenant, ops[i], d)
-        return []
 
 
-def _write(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Decided]) -> list[int]:
-    """One statement writes what the operations ``decided`` write; the deposits it did not write (their
-    indices). If it fails, each operation is run alone."""
+async def _write(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Decided]) -> list[int]:
+    """One statement, awaited, writes what the operations ``decided`` write; the deposits it did not
+    write (their indices). If it fails, each operation is run alone."""
     writes = _Writes.of(decided)
     if not writes.decided:
         return []
     try:
-        with tenant.autocommit(generic_plans=True) as conn:
-            written = repository.write_many(conn, *writes.arguments())
-    except Exception:  # nothing written: each operation writes again by itself
-        return writes.alone(tenant, ops)
-    return writes.stale(written)
-
-
-async def _write_awaited(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Decided]) -> list[int]:
-    """``_write``, its statement awaited."""
-    writes = _Writes.of(decided)
-    try:
         async with tenant.autocommit_async() as conn:
             written = await repository.write_many_async(conn, *writes.arguments())
     except Exception:  # nothing written: each operation writes again by itself
-        return writes.alone(tenant, ops)
+        writes.alone(tenant, ops)
+        return []
     return writes.stale(written)
 
 
@@ -303,9 +292,9 @@ def _write_traces(tenant: Tenant, ops: Sequence[Op], decided: Mapping[int, _Deci
 async def _deposited(
     tenant: Tenant, ops: Sequence[Op], decided: dict[int, _Decided], known: KnownProfiles
 ) -> Outcomes:
-    """The batch's write, awaited; the deposits whose profile had changed are then read, decided and
-    written again (inline: it is rare)."""
-    stale = await _write_awaited(tenant, ops, decided)
+    """The batch's write, awaited; the deposits whose profile had changed are then read (inline: it is
+    rare), decided and written again."""
+    stale = await _write(tenant, ops, decided)
     if stale:
         retry: list[Reading] = []
         for i in stale:
@@ -315,7 +304,7 @@ async def _deposited(
             retry.append((i, None, op.consultation()))
         again = _read(tenant, ops, retry, known)
         decided.update(again)
-        for i in _write(tenant, ops, again):  # changed once more since this read: alone
+        for i in await _write(tenant, ops, again):  # changed once more since this read: alone
             decided[i] = _Decided(_alone(tenant, ops[i]))
     return _recorded(tenant, [decided[i] for i in range(len(ops))])
 

@@ -405,7 +405,7 @@ state (``_PROFILE_STATE``), by one statement."""
 
 
 def consult_many_params(consultations: Sequence[Consultation]) -> dict[str, str]:
-    """``_CONSULT_MANY``'s parameters: one array per field of the consultations."""
+    """``_CONSULT_MANY``'s parameters: one array literal per field of the consultations."""
     return {
         f"q_{name}": array_literal(c[i] for c in consultations) for i, name in enumerate(Consultation._fields)
     }
@@ -682,7 +682,7 @@ def _write_many_params(
         "s_state": array_literal(given[doc.id] for doc in conditional),
         "d": _json_rows(_DOCUMENT_FIELDS, (f.document for f in fed)),
         "c": _json_rows(("document_id", "contenu"), ((f.document.id, "\\x" + f.contenu.hex()) for f in fed)),
-        "t": _json_rows(_TRACE_FIELDS, (_trace_row(ins, t) for ins, t in traces)),
+        "t": _traces_json(traces),
         "dt": _json_rows(_TRACE_FIELDS, (_trace_row(f.document.ins, f.trace) for f in fed)),
         "n": _json_rows(_NOTIFICATION_FIELDS, notices),
     }
@@ -705,6 +705,10 @@ def _trace_row(ins: str, trace: Trace) -> tuple[Any, ...]:
     )
 
 
+def _traces_json(traces: Sequence[tuple[str, Trace]]) -> str:
+    return _json_rows(_TRACE_FIELDS, (_trace_row(ins, t) for ins, t in traces))
+
+
 def _trace_values(ins: str, trace: Trace) -> dict[str, Any]:
     return dict(zip(_TRACE_FIELDS, _trace_row(ins, trace), strict=True))
 
@@ -721,7 +725,7 @@ _INSERT_TRACES = Prepared(
 def insert_traces(conn: Connection, traces: Sequence[tuple[str, Trace]]) -> None:
     """PostgreSQL: the traces ``(ins, trace)`` by one statement (a batch of searches writes nothing else:
     ``write_many``'s other tables would cost it for nothing)."""
-    _INSERT_TRACES.run(conn, {"t": _json_rows(_TRACE_FIELDS, (_trace_row(ins, t) for ins, t in traces))})
+    _INSERT_TRACES.run(conn, {"t": _traces_json(traces)})
 
 
 def list_traces(conn: Connection, ins: str, limit: int) -> list[dict[str, Any]]:

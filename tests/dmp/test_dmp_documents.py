@@ -60,6 +60,13 @@ async def test_904_when_the_ins_does_not_match(dmp: Dmp, cases: Cases) -> None:
     refused(wrong_oid, 422, "904", "ins-mismatch")
 
 
+async def test_a_matricule_with_spaces_around_it_is_accepted_as_the_dmps(dmp: Dmp, cases: Cases) -> None:
+    doctor = await _doctor(dmp, cases)
+    person = cases.person("mes-activated", "adult")
+    stored = await dmp.deposited(person, doctor, patient=identite(person, matricule=f" {person.ins} "))
+    assert stored["ins"] == person.ins
+
+
 async def test_904_when_the_ins_was_replaced(dmp: Dmp, cases: Cases) -> None:
     doctor = await _doctor(dmp, cases)
     person = cases.person("cnam-test", test=lambda p: p.nom_naissance == "ECETINSI")
