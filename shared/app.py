@@ -223,8 +223,10 @@ def _health_router(service: str, runtime: Runtime) -> APIRouter:
 
     @router.get("/ready", response_model=HealthRead, responses={503: {"model": ErrorBody}})
     async def ready() -> HealthRead:
-        """Ready once the template is migrated and seeded and the default tenant exists."""
+        """Ready once the template is migrated and seeded, the default tenant exists and its database
+        answers (503 `database-unavailable` while it does not)."""
         runtime.check_ready()
+        runtime.tenants.get(DEFAULT_TENANT).ping()
         return HealthRead(status="ready", service=service)
 
     return router

@@ -6,13 +6,14 @@ database (table ``tenant_clock``) so that every process of every service sees th
 
 from __future__ import annotations
 
-import time
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
-from sqlalchemy import DateTime, Engine, Integer, String, delete, insert, select
+from sqlalchemy import Connection, DateTime, Integer, String, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
@@ -74,20 +75,21 @@ def begin_request(memo: dict[TenantClock, ClockSetting]) -> None:
     _request_memo.set(memo)
 
 
+class _Connections(Protocol):
+    """Where a clock reads and writes its setting: its tenant's two connection modes."""
+
+    def reading(self) -> AbstractContextManager[Connection]: ...
+
+    def unit_of_work(self) -> AbstractContextManager[Connection]: ...
+
+
 class TenantClock:
-    """Reads the tenant's clock setting, cached for ``cache_seconds`` (0: read on every call).
+    """Reads the tenant's clock setting from its database once per request (``begin_request``), and
+    on every call outside a request. No process keeps it longer, so a change made by any process is
+    seen by every process on its next request, with nothing to wait for."""
 
-    One process that owns the database (the all-in-one SQLite mode) caches forever and invalidates on
-    its own writes; processes sharing PostgreSQL cache it for a fraction of a second (the sandbox's
-    clock route waits that long before answering) and never read it twice within one request (see
-    ``begin_request``).
-    """
-
-    def __init__(self, engine: Engine, *, cache_seconds: float | None) -> None:
-        self._engine = engine
-        self._cache_seconds = cache_seconds
-        self._cached: ClockSetting | None = None
-        self._read_at = 0.0
+    def __init__(self, tenant: _Connections) -> None:
+        self._tenant = tenant
 
     def setting(self) -> ClockSetting:
         memo = _request_memo.get()
@@ -99,21 +101,13 @@ class TenantClock:
         return setting
 
     def _read(self) -> ClockSetting:
-        fresh = self._cached is not None and (
-            self._cache_seconds is None or time.monotonic() - self._read_at < self._cache_seconds
-        )
-        if fresh:
-            assert self._cached is not None
-            return self._cached
-        with self._engine.connect() as conn:
+        with self._tenant.reading() as conn:
             row = conn.execute(
                 select(ClockRow.mode, ClockRow.frozen_at, ClockRow.offset_seconds).where(ClockRow.id == 1)
             ).first()
-        setting = (
-            ClockSetting() if row is None else _setting_from_row(row.mode, row.frozen_at, row.offset_seconds)
-        )
-        self._cached, self._read_at = setting, time.monotonic()
-        return setting
+        if row is None:
+            return ClockSetting()
+        return _setting_from_row(row.mode, row.frozen_at, row.offset_seconds)
 
     def now(self) -> datetime:
         return self.setting().now()
@@ -122,7 +116,7 @@ class TenantClock:
         return self.now().date()
 
     def set(self, setting: ClockSetting) -> None:
-        with self._engine.begin() as conn:
+        with self._tenant.unit_of_work() as conn:
             conn.execute(delete(ClockRow))
             conn.execute(
                 insert(ClockRow).values(
@@ -132,13 +126,9 @@ class TenantClock:
                     offset_seconds=setting.offset_seconds,
                 )
             )
-        self._cached, self._read_at = setting, time.monotonic()
         memo = _request_memo.get()
         if memo is not None:
             memo[self] = setting
-
-    def forget(self) -> None:
-        self._cached = None
 
 
 def _setting_from_row(mode: str, frozen_at: datetime | None, offset: int) -> ClockSetting:

@@ -200,11 +200,23 @@ def make_engine(url: str, *, pooled: bool = True, synchronous: str = "normal") -
         engine = create_engine(url, poolclass=None if pooled else NullPool)
         event.listen(engine, "connect", _sqlite_setup(synchronous))
         return engine
-    return (
-        create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=False)
-        if pooled
-        else create_engine(url, poolclass=NullPool)
+    if not pooled:
+        return create_engine(url, poolclass=NullPool, connect_args=_PG_CONNECT)
+    # A connection is pinged when taken from the pool: after a PostgreSQL restart the dead ones are
+    # replaced before any statement fails on them. A full pool answers within POOL_WAIT_SECONDS.
+    return create_engine(
+        url,
+        pool_size=8,
+        max_overflow=8,
+        pool_pre_ping=True,
+        pool_timeout=POOL_WAIT_SECONDS,
+        connect_args=_PG_CONNECT,
     )
+
+
+POOL_WAIT_SECONDS: Final = 10
+_PG_CONNECT: Final = {"connect_timeout": 5}
+"""A server that does not answer fails a connection in seconds (a request is never left hanging)."""
 
 
 GENERIC_PLANS: Final = "-c plan_cache_mode=force_generic_plan"
@@ -342,7 +354,9 @@ class SqliteStorage(Storage):
         return self.tenants_dir / f"{name}.db"
 
     def tenant_url(self, name: str) -> str:
-        return f"sqlite:///{self._path(name)}"
+        # Opened without create (``mode=rw``): a connection made after the tenant was deleted fails
+        # instead of leaving an empty database in its place.
+        return f"sqlite:///file:{self._path(name)}?mode=rw&uri=true"
 
     @contextlib.contextmanager
     def template_lock(self) -> Iterator[None]:
@@ -435,6 +449,9 @@ class PostgresStorage(Storage):
             isolation_level="AUTOCOMMIT",
             pool_size=2,
             max_overflow=4,
+            pool_pre_ping=True,
+            pool_timeout=POOL_WAIT_SECONDS,
+            connect_args=_PG_CONNECT,
         )
 
     def _db(self, name: str) -> str:

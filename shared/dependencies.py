@@ -35,6 +35,12 @@ def request_tenant(request: Request) -> Tenant:
     return tenant
 
 
+async def get_runtime(request: Request) -> Runtime:
+    """The process's runtime (settings, tenants, clients), as the service app holds it."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
 async def get_tenant(request: Request) -> Tenant:
     return request_tenant(request)
 
@@ -47,5 +53,6 @@ async def get_actor(request: Request) -> Actor:
     return await runtime.verifier.verify(token, tenant.clock.now())
 
 
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
 ActorDep = Annotated[Actor, Depends(get_actor)]

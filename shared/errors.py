@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -72,6 +73,27 @@ class NotReady(SandboxError):
     code = "not-ready"
 
 
+class DatabaseUnavailable(SandboxError):
+    """The database cannot be reached: PostgreSQL stopped or restarting, a connection dropped."""
+
+    status = 503
+    code = "database-unavailable"
+    headers = {"Retry-After": "1"}  # noqa: RUF012
+
+    @classmethod
+    def of(cls, exc: Exception) -> DatabaseUnavailable:
+        cause = getattr(exc, "orig", None) or exc
+        return cls(
+            f"the database cannot be reached ({type(cause).__name__}); try again shortly",
+            rule="database-available",
+        )
+
+
+UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+"""What SQLAlchemy raises when the database is down, restarting or gone: refused or dropped
+connections, the server shutting down, a pool waiting too long; on SQLite, a file that was removed."""
+
+
 def error_response(status: int, code: str, detail: str, rule: str | None = None) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail, "rule": rule}, status_code=status)
 
@@ -109,7 +131,14 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database error that escaped the tenant's connection modes (which translate their own)."""
+    return await _sandbox_error(request, DatabaseUnavailable.of(exc))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SandboxError, _sandbox_error)
+    for unreachable in UNREACHABLE:
+        app.add_exception_handler(unreachable, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -22,14 +22,7 @@ class Runtime:
     def __init__(self, settings: SandboxSettings, storage: Storage | None = None) -> None:
         self.settings = settings
         self.storage = storage or make_storage(settings.database_url, settings.data_dir)
-        # One process owns an SQLite data folder: the clock is cached until this process changes it.
-        # Processes sharing PostgreSQL cache it briefly; whoever changes it waits that long before
-        # answering (see `clock_propagation_seconds`), so the change is seen everywhere by then.
-        self.clock_propagation_seconds = 0.25 if settings.uses_postgres else 0.0
-        cache = self.clock_propagation_seconds if settings.uses_postgres else None
-        self.tenants = TenantRegistry(
-            self.storage, clock_cache_seconds=cache, sqlite_synchronous=settings.sqlite_synchronous
-        )
+        self.tenants = TenantRegistry(self.storage, sqlite_synchronous=settings.sqlite_synchronous)
         self.clients = ServiceClients(settings.service_urls)
         self.verifier = TokenVerifier(
             issuer=settings.issuer, patient_issuer=settings.patient_issuer, fetch_jwks=self._fetch_jwks

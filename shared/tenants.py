@@ -1,145 +1,137 @@
-"""Tenants: isolated copies of the seeded world, created on first use, reset and dropped on demand."""
+"""Tenants: isolated copies of the seeded world, created on first use or on demand, reset and dropped.
+
+A ``Tenant`` is one opened database with its clock. Every access goes through one of its two
+connection modes, ``reading`` and ``unit_of_work``, each a connection of the tenant's pooled engine
+for the length of one block. A database error there comes out as one of the sandbox's errors:
+
+* the tenant was reset or deleted while the block ran (or before it opened): ``409 tenant-reset``;
+* the database cannot be reached (PostgreSQL stopped or restarting, a connection dropped):
+  ``503 database-unavailable``. The pool drops every connection opened before such an error, so once
+  the database is back the next block connects afresh.
+
+Resetting or deleting retires the open ``Tenant`` first: a block that opens on it afterwards is
+refused, a block already running either completes on the old state or fails with ``tenant-reset``,
+and nothing written through a retired tenant can land in its successor (SQLite files are opened
+without create: a late connection cannot make an empty file in place of a deleted tenant).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import threading
-import weakref
 from collections.abc import Iterator
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, contextmanager
-from typing import Protocol
+from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy import exc as sa_exc
 
 from shared.clock import TenantClock
-from shared.db import AsyncAutocommit, AsyncDriverConnection, Storage, generic_plans, make_engine
-from shared.errors import NotFound
-from shared.tenancy import check_tenant_name
+from shared.db import Storage, make_engine
+from shared.errors import UNREACHABLE, Conflict, DatabaseUnavailable, NotFound
+from shared.tenancy import DEFAULT_TENANT, check_tenant_name
 
 
-class _Pinned:
-    """One connection kept out of the pool for the blocks that find it free.
-
-    Checking a connection out of SQLAlchemy's pool and back in costs 20-30 us a request on this machine
-    kind, a tenth of a hot read. The pinned connection skips both; a block that finds it in use (another
-    thread, or a coroutine that awaits inside its block) takes one from the pool as before, so no two
-    blocks ever share a connection. A broken connection is replaced on next use."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._lock = threading.Lock()
-        self._conn: Connection | None = None
-
-    @contextmanager
-    def connection(self) -> Iterator[Connection]:
-        if not self._lock.acquire(blocking=False):
-            with self._engine.connect() as spare:
-                yield spare
-            return
-        try:
-            pinned = self._conn
-            if pinned is None or pinned.closed or pinned.invalidated:
-                pinned = self._conn = self._engine.connect()
-            try:
-                yield pinned
-            finally:
-                if pinned.in_transaction():
-                    pinned.rollback()
-        finally:
-            self._lock.release()
-
-    def close(self) -> None:
-        """Give the connection back to the pool (waits for the block using it)."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-
-class Tenant:
-    """One tenant's database and clock."""
-
-    def __init__(self, name: str, engine: Engine, clock: TenantClock) -> None:
-        self.name = name
-        self.engine = engine
-        self.clock = clock
-        # Reads open no transaction: psycopg would send BEGIN and, when the connection goes back to the
-        # pool, ROLLBACK, each a round trip to the server (about 0.2 ms on this machine kind, more than a
-        # whole small request). SQLite's reads open none either; AUTOCOMMIT there also makes a write
-        # through this connection commit at once (``autocommit``) instead of opening a transaction.
-        self._reader = _Pinned(engine.execution_options(isolation_level="AUTOCOMMIT"))
-        self._writer = _Pinned(engine)
-        self._generic_engine = generic_plans(engine)
-        self._generic = (
-            self._reader
-            if self._generic_engine is engine
-            else _Pinned(self._generic_engine.execution_options(isolation_level="AUTOCOMMIT"))
-        )
-        self._async = AsyncAutocommit(self._generic_engine) if engine.dialect.name == "postgresql" else None
-        # Connections still pinned when the tenant is forgotten go back to the pool, not to the GC.
-        held: tuple[_Closable, ...] = (self._reader, self._writer, self._generic)
-        self._finalizer = weakref.finalize(
-            self, _close_all, held if self._async is None else (*held, self._async)
-        )
-
-    @contextmanager
-    def unit_of_work(self) -> Iterator[Connection]:
-        """A transaction: committed when the block ends normally, rolled back on any error."""
-        with self._writer.connection() as conn, conn.begin():
-            yield conn
-
-    def reading(self) -> AbstractContextManager[Connection]:
-        """A connection for reads only: each statement sees what is committed when it runs (no
-        transaction spans the block); never write through it (it is ``autocommit``'s connection: a
-        write would be committed at once, not rolled back with the block)."""
-        return self.autocommit()
-
-    @contextmanager
-    def autocommit(self, *, generic_plans: bool = False) -> Iterator[Connection]:
-        """A connection on which every statement is its own transaction: reads see what is committed
-        when they run, and a write is committed as soon as it has run. For a block that reads, decides,
-        then writes at most one statement: on PostgreSQL that write is one round trip where a unit of
-        work costs three (BEGIN, the statement, COMMIT). ``generic_plans``: for statements that take
-        arrays (``shared.db.generic_plans``)."""
-        with (self._generic if generic_plans else self._reader).connection() as conn:
-            yield conn
-
-    def autocommit_async(self) -> AbstractAsyncContextManager[AsyncDriverConnection]:
-        """PostgreSQL: ``autocommit(generic_plans=True)`` for a coroutine, which awaits its statement
-        (``Prepared.rows_async``) while the event loop serves other requests; one user at a time."""
-        if self._async is None:
-            raise RuntimeError(f"{self.engine.dialect.name}: no asynchronous connection (PostgreSQL only)")
-        return self._async.connection()
-
-    def close(self) -> None:
-        """Return the pinned connections and dispose of the engine."""
-        self._finalizer()
-        self.engine.dispose()
-        if self._generic_engine is not self.engine:
-            self._generic_engine.dispose()
-
-
-class _Closable(Protocol):
-    def close(self) -> None: ...
-
-
-def _close_all(held: tuple[_Closable, ...]) -> None:
-    for each in held:
-        each.close()
+class TenantReset(Conflict):
+    code = "tenant-reset"
 
 
 class UnknownTenant(NotFound):
     code = "tenant-unknown"
 
 
+class DefaultTenant(Conflict):
+    code = "tenant-default"
+
+
+@contextlib.contextmanager
+def database_errors(tenant: Tenant | None = None) -> Iterator[None]:
+    """Translate a database that cannot be reached into ``tenant-reset`` (``tenant`` was retired
+    meanwhile) or ``database-unavailable``; other errors pass unchanged."""
+    try:
+        yield
+    except UNREACHABLE as exc:
+        if tenant is not None and tenant.retired:
+            raise TenantReset(
+                f"tenant {tenant.name!r} was reset or deleted while this request ran in it; try again",
+                rule="tenant-reset",
+            ) from exc
+        raise DatabaseUnavailable.of(exc) from exc
+    except sa_exc.DBAPIError as exc:
+        # A statement that failed because its tenant's database was dropped under it (SQLite: the file
+        # was removed; PostgreSQL: the database is gone) is a reset, whatever the driver called it.
+        if tenant is not None and tenant.retired:
+            raise TenantReset(
+                f"tenant {tenant.name!r} was reset or deleted while this request ran in it; try again",
+                rule="tenant-reset",
+            ) from exc
+        raise
+
+
+class Tenant:
+    """One tenant's database and clock."""
+
+    def __init__(self, name: str, engine: Engine) -> None:
+        self.name = name
+        self.engine = engine
+        # Reads open no transaction: psycopg would send BEGIN and, when the connection goes back to the
+        # pool, ROLLBACK, each a round trip to the server.
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.retired = False
+        self.clock = TenantClock(self)
+
+    def _check_open(self) -> None:
+        if self.retired:
+            raise TenantReset(
+                f"tenant {self.name!r} was reset or deleted while this request ran in it; try again",
+                rule="tenant-reset",
+            )
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[Connection]:
+        """A transaction: committed when the block ends normally, rolled back on any error."""
+        self._check_open()
+        with database_errors(self), self.engine.begin() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only: each statement sees what is committed when it runs (no
+        transaction spans the block). Never write through it: nothing would roll the write back."""
+        self._check_open()
+        with database_errors(self), self._reader.connect() as conn:
+            yield conn
+
+    # Transitional, removed once no service uses them (issue 17): the old connection modes.
+    def autocommit(self, *, generic_plans: bool = False) -> contextlib.AbstractContextManager[Connection]:
+        return self.reading()
+
+    def autocommit_async(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        from shared.db import AsyncAutocommit
+
+        if not hasattr(self, "_async"):
+            self._async = AsyncAutocommit(self.engine)
+        return self._async.connection()
+
+    def ping(self) -> None:
+        """One round trip to the database (``database-unavailable`` when it cannot be reached)."""
+        with self.reading() as conn:
+            conn.execute(select(1))
+
+    def retire(self) -> None:
+        """Refuse every block from now on and release the pooled connections (a connection in use is
+        closed when its block ends)."""
+        self.retired = True
+        self.engine.dispose()
+
+    close = retire
+
+
 class TenantRegistry:
     """Opens tenants' databases, creating each from the template the first time its name is used."""
 
-    def __init__(
-        self, storage: Storage, *, clock_cache_seconds: float | None, sqlite_synchronous: str = "normal"
-    ) -> None:
+    def __init__(self, storage: Storage, *, sqlite_synchronous: str = "normal") -> None:
         self.storage = storage
         self._synchronous = sqlite_synchronous
-        self._clock_cache_seconds = clock_cache_seconds
         self._open: dict[str, Tenant] = {}
         self._lock = threading.Lock()
 
@@ -149,7 +141,7 @@ class TenantRegistry:
         if tenant is not None:
             return tenant
         check_tenant_name(name)
-        with self._lock:
+        with self._lock, database_errors():
             tenant = self._open.get(name)
             if tenant is None:
                 with self.storage.template_lock():
@@ -158,39 +150,55 @@ class TenantRegistry:
                 tenant = self._open_tenant(name)
         return tenant
 
+    def create(self, name: str) -> bool:
+        """Make tenant ``name`` exist; True when it was created now, False when it existed."""
+        check_tenant_name(name)
+        with self._lock, database_errors():
+            with self.storage.template_lock():
+                created = self.storage.copy_template_to(name, replace=False)
+            if name not in self._open:
+                self._open_tenant(name)
+        return created
+
     def _open_tenant(self, name: str) -> Tenant:
         engine = make_engine(self.storage.tenant_url(name), synchronous=self._synchronous)
-        tenant = Tenant(name, engine, TenantClock(engine, cache_seconds=self._clock_cache_seconds))
-        self._open[name] = tenant
+        tenant = self._open[name] = Tenant(name, engine)
         return tenant
 
-    def _close(self, name: str) -> None:
+    def _retire(self, name: str) -> None:
         tenant = self._open.pop(name, None)
         if tenant is not None:
-            tenant.close()
+            tenant.retire()
 
     def reset(self, name: str) -> Tenant:
-        """Put ``name`` back to the seeded state (creating it when it did not exist)."""
+        """Put ``name`` back to the seeded state; ``tenant-unknown`` when it does not exist."""
         check_tenant_name(name)
-        with self._lock:
-            self._close(name)
+        with self._lock, database_errors():
             with self.storage.template_lock():
+                if not self.storage.tenant_exists(name):
+                    raise UnknownTenant(f"tenant {name!r} does not exist", rule="tenant-exists")
+                self._retire(name)
                 self.storage.copy_template_to(name, replace=True)
             return self._open_tenant(name)
 
     def delete(self, name: str) -> None:
+        """Drop tenant ``name`` and its data; the default tenant is reset, never dropped."""
         check_tenant_name(name)
-        with self._lock:
-            self._close(name)
-            with self.storage.template_lock():
-                if not self.storage.drop_tenant(name):
-                    raise UnknownTenant(f"tenant {name!r} does not exist")
+        if name == DEFAULT_TENANT:
+            raise DefaultTenant(
+                "the default tenant cannot be deleted; reset it instead", rule="tenant-default-kept"
+            )
+        with self._lock, database_errors(), self.storage.template_lock():
+            self._retire(name)
+            if not self.storage.drop_tenant(name):
+                raise UnknownTenant(f"tenant {name!r} does not exist", rule="tenant-exists")
 
     def names(self) -> list[str]:
-        return self.storage.list_tenants()
+        with database_errors():
+            return self.storage.list_tenants()
 
     def forget_all(self) -> None:
         """Close every open tenant (after the template was rebuilt, their files are gone)."""
         with self._lock:
             for name in list(self._open):
-                self._close(name)
+                self._retire(name)

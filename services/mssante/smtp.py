@@ -36,19 +36,25 @@ from services.mssante.records import Mailbox, ms
 from services.mssante.rules import Kind, Reply
 from shared.auth import TokenError, TokenVerifier
 from shared.clients import ServiceClients, UpstreamError
-from shared.errors import SandboxError
+from shared.errors import DatabaseUnavailable, SandboxError
 from shared.runtime import JWKS_PATH, Runtime
 from shared.tenancy import DEFAULT_TENANT
-from shared.tenants import Tenant
+from shared.tenants import Tenant, TenantReset
 
 log = logging.getLogger("esante.mssante.smtp")
+
+_TRANSIENT = (DatabaseUnavailable, TenantReset)
+"""Faults a client should retry: the database is unreachable, or the tenant was reset under the
+command. Answered ``451 4.3.0`` (``454 4.7.0`` for AUTH) and the session stays usable."""
 
 
 @dataclass(frozen=True, slots=True)
 class Authenticated:
-    """What AUTH established: the tenant and the mailbox the session sends as."""
+    """What AUTH established: the tenant's name and the mailbox the session sends as. The tenant is
+    looked up again by each command, so that a session outlives a reset of its tenant or a restart
+    of the database."""
 
-    tenant: Tenant
+    tenant: str
     mailbox: Mailbox
 
 
@@ -82,9 +88,13 @@ class MssanteHandler:
     # --- AUTH ----------
 
     def _mailbox(self, login: str) -> tuple[Tenant, Mailbox] | None:
+        """The mailbox ``login`` names, in its tenant; None when there is none. A database that
+        cannot be reached raises (``_TRANSIENT``): AUTH then fails as temporary (RFC 4954, 454)."""
         identity = rules.parse_identity(login)
         try:
             tenant = self.runtime.tenants.get(identity.tenant)
+        except _TRANSIENT:
+            raise
         except SandboxError:
             return None
         with tenant.reading() as conn:
@@ -102,10 +112,18 @@ class MssanteHandler:
             password = auth_data.password.decode("utf-8")
         except UnicodeDecodeError:
             return AuthResult(success=False, handled=False)
-        found = self._mailbox(login)
+        try:
+            found = self._mailbox(login)
+        except _TRANSIENT as exc:
+            return AuthResult(
+                success=False,
+                handled=False,
+                message=f"454 4.7.0 temporary authentication failure: {exc.detail}",
+            )
         if found is None or not service.check_password(password, self.settings.password):
             return AuthResult(success=False, handled=False)
-        return AuthResult(success=True, auth_data=Authenticated(*found))
+        tenant, mailbox = found
+        return AuthResult(success=True, auth_data=Authenticated(tenant.name, mailbox))
 
     async def _bearer(self, server: SMTP, args: list[str], mechanism: str) -> AuthResult:
         if len(args) > 1:
@@ -121,17 +139,23 @@ class MssanteHandler:
         user, token = _sasl_bearer(blob.decode("utf-8", "replace"), mechanism)
         if not user or not token or not self.runtime.ready.is_set():
             return AuthResult(success=False, handled=False)
-        found = self._mailbox(user)
-        if found is None:
-            return AuthResult(success=False, handled=False)
-        tenant, mailbox = found
         try:
+            found = self._mailbox(user)
+            if found is None:
+                return AuthResult(success=False, handled=False)
+            tenant, mailbox = found
             actor = await self.verifier.verify(token, tenant.clock.now())
+        except _TRANSIENT as exc:
+            return AuthResult(
+                success=False,
+                handled=False,
+                message=f"454 4.7.0 temporary authentication failure: {exc.detail}",
+            )
         except (TokenError, UpstreamError):
             return AuthResult(success=False, handled=False)
         if not service.token_owns(actor, mailbox):
             return AuthResult(success=False, handled=False)
-        return AuthResult(success=True, auth_data=Authenticated(tenant, mailbox))
+        return AuthResult(success=True, auth_data=Authenticated(tenant.name, mailbox))
 
     async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
         """XOAUTH2: ``user=<identity>^Aauth=Bearer <psc access token>^A^A``."""
@@ -171,10 +195,12 @@ class MssanteHandler:
         if not isinstance(auth, Authenticated) or transaction is None:
             return Reply.AUTH_REQUIRED
         try:
-            with auth.tenant.reading() as conn:
+            with self.runtime.tenants.get(auth.tenant).reading() as conn:
                 recipient = service.check_recipient(conn, auth.mailbox, address)
         except MssanteError as exc:
             return f"{exc.smtp}: {exc.detail}"
+        except _TRANSIENT as exc:
+            return f"451 4.3.0 {exc.detail}"
         if recipient.address not in {r.address for r in transaction.recipients}:
             transaction.recipients.append(recipient)
         envelope.rcpt_tos.append(address)
@@ -192,6 +218,8 @@ class MssanteHandler:
             return await self._accept(auth, transaction, raw)
         except MssanteError as exc:
             return f"{exc.smtp}: {exc.detail}"
+        except _TRANSIENT as exc:
+            return f"451 4.3.0 {exc.detail}; message not accepted"
         except UpstreamError:
             return Reply.UPSTREAM
         except Exception:  # the listener keeps serving; the client may retry
@@ -199,7 +227,7 @@ class MssanteHandler:
             return "451 4.3.0 internal error, message not accepted"
 
     async def _accept(self, auth: Authenticated, transaction: _Transaction, raw: bytes) -> str:
-        tenant = auth.tenant
+        tenant = self.runtime.tenants.get(auth.tenant)
         inspected = mime.inspect(raw)
         sender, recipients = auth.mailbox, transaction.recipients
         service.check_content(inspected, sender)
@@ -213,6 +241,12 @@ class MssanteHandler:
         with tenant.unit_of_work() as conn:
             accepted = service.accept(conn, submission, now, ms(now))
         return f"{Reply.OK}: queued as {accepted.message_id}"
+
+
+def _auth_temporary(exc: SandboxError) -> AuthResult:
+    return AuthResult(
+        success=False, handled=False, message=f"454 4.7.0 temporary authentication failure: {exc.detail}"
+    )
 
 
 def _sasl_bearer(text: str, mechanism: str) -> tuple[str | None, str | None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.sandbox.router import build_router
+from services.sandbox.router import router
 from shared.app import create_service_app
 from shared.runtime import Runtime
 
@@ -15,5 +15,5 @@ def create_app(runtime: Runtime) -> FastAPI:
         title="esante-sandbox control",
         description="Tenants, their clocks, and the synthetic population's test cases.",
         runtime=runtime,
-        routers=[build_router(runtime)],
+        routers=[router],
     )

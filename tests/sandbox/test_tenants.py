@@ -68,7 +68,8 @@ async def test_reset_leaves_other_tenants_alone(
     other = f"{tenant_name}-other"
     frozen = {"mode": "frozen", "now": "2030-05-01T10:00:00Z"}
     await client.put(f"/sandbox/tenants/{other}/clock", json=frozen)
-    await client.post(f"/sandbox/tenants/{tenant_name}/reset")
+    assert (await client.put(f"/sandbox/tenants/{tenant_name}")).status_code == 201
+    assert (await client.post(f"/sandbox/tenants/{tenant_name}/reset")).status_code == 200
     assert (await client.get(f"/sandbox/tenants/{other}/clock")).json()["mode"] == "frozen"
     runtime.tenants.delete(other)
 
@@ -123,3 +124,49 @@ async def test_concurrent_requests_on_a_new_tenant_all_succeed(client: httpx.Asy
         *(client.get("/sandbox/population/persons", params={"limit": 1}) for _ in range(10))
     )
     assert {r.status_code for r in responses} == {200}
+
+
+@pytest.mark.asyncio
+async def test_put_creates_a_tenant_once_then_answers_200(
+    client: httpx.AsyncClient, tenant_name: str, runtime: Runtime
+) -> None:
+    created = await client.put(f"/sandbox/tenants/{tenant_name}")
+    assert (created.status_code, created.json()) == (201, {"name": tenant_name})
+    assert runtime.storage.tenant_exists(tenant_name)
+    frozen = {"mode": "frozen", "now": "2030-05-01T10:00:00Z"}
+    await client.put(f"/sandbox/tenants/{tenant_name}/clock", json=frozen)
+    again = await client.put(f"/sandbox/tenants/{tenant_name}")
+    assert (again.status_code, again.json()) == (200, {"name": tenant_name})
+    # idempotent: the existing tenant is kept as it is, not reset
+    assert (await client.get(f"/sandbox/tenants/{tenant_name}/clock")).json()["mode"] == "frozen"
+
+
+@pytest.mark.asyncio
+async def test_put_refuses_an_invalid_name(client: httpx.AsyncClient) -> None:
+    response = await client.put("/sandbox/tenants/Not_Valid")
+    assert response.status_code == 400
+    assert response.json()["error"] == "tenant-invalid"
+
+
+@pytest.mark.asyncio
+async def test_reset_of_an_unknown_tenant_is_404_and_creates_nothing(
+    client: httpx.AsyncClient, tenant_name: str, runtime: Runtime
+) -> None:
+    response = await client.post(f"/sandbox/tenants/{tenant_name}/reset")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "tenant-unknown",
+        "detail": f"tenant {tenant_name!r} does not exist",
+        "rule": "tenant-exists",
+    }
+    assert not runtime.storage.tenant_exists(tenant_name)
+
+
+@pytest.mark.asyncio
+async def test_the_default_tenant_cannot_be_deleted(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    response = await client.delete("/sandbox/tenants/default")
+    assert response.status_code == 409
+    assert response.json()["error"] == "tenant-default"
+    assert response.json()["rule"] == "tenant-default-kept"
+    assert runtime.storage.tenant_exists("default")
+    assert (await client.post("/sandbox/tenants/default/reset")).status_code == 200

@@ -1,4 +1,4 @@
-"""The tenant clock without a process cache (PostgreSQL mode): read once per request, never stale."""
+"""The tenant clock: read once per request, never kept longer, so never stale in any process."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import event, insert
 
 from shared.clock import ClockMode, ClockRow, ClockSetting, TenantClock, begin_request
 from shared.db import Base, make_engine
+from shared.tenants import Tenant
 
 
 def _clock(tmp_path: Path) -> tuple[TenantClock, list[str]]:
@@ -17,7 +18,7 @@ def _clock(tmp_path: Path) -> tuple[TenantClock, list[str]]:
     Base.metadata.create_all(engine, tables=[ClockRow.__table__])  # type: ignore[list-item]
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    return TenantClock(engine, cache_seconds=0.0), statements
+    return Tenant("clock", engine).clock, statements
 
 
 def _selects(statements: list[str]) -> int:
@@ -54,7 +55,8 @@ def test_a_change_by_another_process_is_seen_by_the_next_request(tmp_path: Path)
         return clock.now()
 
     assert contextvars.copy_context().run(request).year != 2030
-    with clock._engine.begin() as conn:  # another process writes the row
+    other = Tenant("clock", make_engine(f"sqlite:///{tmp_path / 'clock.db'}"))
+    with other.unit_of_work() as conn:  # another process writes the row
         conn.execute(insert(ClockRow).values(id=1, mode="frozen", frozen_at=frozen, offset_seconds=0))
     assert contextvars.copy_context().run(request) == frozen
 

@@ -1,40 +1,26 @@
-"""A tenant's pinned connections: reused by the blocks that find them free, never shared by two blocks
-at once, given back on reset; the one whose PostgreSQL sessions keep generic plans; and the durability
-setting of SQLite tenant databases."""
+"""A tenant's two connection modes: a unit of work commits whole or leaves nothing, a read leaves no
+transaction open; a reset or deleted tenant refuses every later block and cannot be re-created by a
+late one; the durability setting of SQLite tenant databases."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Connection, text
 
-from shared.db import Prepared, make_engine
+from shared.db import SqliteStorage, make_engine
+from shared.errors import DatabaseUnavailable
 from shared.runtime import Runtime
-from shared.tenants import Tenant
+from shared.tenancy import DEFAULT_TENANT
+from shared.tenants import DefaultTenant, TenantReset, UnknownTenant
 
-_KEY = "pinned-connection-test"
+_KEY = "tenant-connection-test"
 
 
 def _value(conn: Connection) -> str | None:
     row = conn.execute(text("SELECT value FROM tenant_meta WHERE key = :k"), {"k": _KEY}).first()
     return None if row is None else str(row[0])
-
-
-def test_successive_blocks_reuse_one_connection_and_nested_blocks_get_another(
-    runtime: Runtime, tenant_name: str
-) -> None:
-    tenant = runtime.tenants.get(tenant_name)
-    with tenant.reading() as first:
-        with tenant.reading() as nested:
-            assert nested is not first
-        with tenant.unit_of_work() as writer, tenant.unit_of_work() as other:
-            assert writer is not other
-    with tenant.reading() as again:
-        assert again is first
-        assert not again.in_transaction()  # a read block leaves no transaction open behind it
 
 
 def test_a_failed_unit_of_work_leaves_nothing_and_the_next_one_commits(
@@ -86,95 +72,92 @@ def test_sqlite_tenants_skip_fsync_unless_told_otherwise(
         make_engine(f"sqlite:///{tmp_path}/bad.db", synchronous="sometimes")
 
 
-def test_generic_plans_are_kept_only_on_the_connection_that_asks_for_them(
+def test_each_statement_of_a_read_block_sees_what_is_committed_when_it_runs(
     runtime: Runtime, tenant_name: str
 ) -> None:
     tenant = runtime.tenants.get(tenant_name)
-    insert = text("INSERT INTO tenant_meta (key, value) VALUES (:k, 'generic')")
-    with tenant.autocommit(generic_plans=True) as conn:
-        conn.execute(insert, {"k": _KEY})  # committed at once, as on any autocommit connection
-        generic = conn.exec_driver_sql("SHOW plan_cache_mode").scalar() if _postgres(conn) else None
-    with tenant.autocommit() as conn:
-        assert _value(conn) == "generic"
-        if _postgres(conn):
-            assert generic == "force_generic_plan"
-            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
-    with tenant.unit_of_work() as conn:
-        if _postgres(conn):
-            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+    with tenant.reading() as conn:
+        assert _value(conn) is None
+        with tenant.unit_of_work() as writer:
+            assert writer is not conn  # two blocks never share a connection
+            writer.execute(text("INSERT INTO tenant_meta (key, value) VALUES (:k, 'seen')"), {"k": _KEY})
+        assert _value(conn) == "seen"  # no snapshot spans the read block
 
 
-def _postgres(conn: Connection) -> bool:
-    return conn.dialect.name == "postgresql"
-
-
-_SHOW = Prepared(text("SELECT current_setting('plan_cache_mode'), pg_backend_pid()"))
-
-
-def _postgres_tenant(runtime: Runtime, name: str) -> Tenant:
-    tenant = runtime.tenants.get(name)
-    if tenant.engine.dialect.name != "postgresql":
-        pytest.skip("asynchronous connections are PostgreSQL's")
-    return tenant
-
-
-def test_a_sqlite_tenant_has_no_asynchronous_connection(runtime: Runtime, tenant_name: str) -> None:
-    tenant = runtime.tenants.get(tenant_name)
-    if tenant.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite tenants")
-    with pytest.raises(RuntimeError, match="PostgreSQL only"):
-        tenant.autocommit_async()
-
-
-@pytest.mark.asyncio
-async def test_the_asynchronous_connection_commits_each_statement_keeps_generic_plans_and_is_reused(
-    runtime: Runtime, tenant_name: str
-) -> None:
-    tenant = _postgres_tenant(runtime, tenant_name)
-    async with tenant.autocommit_async() as conn:
-        [(mode, pid)] = await _SHOW.rows_async(conn, {})
-        await conn.driver.execute(
-            "INSERT INTO tenant_meta (key, value) VALUES (%(k)s, 'awaited')", {"k": _KEY}
-        )
-    assert mode == "force_generic_plan"
-    with tenant.reading() as reader:
-        assert _value(reader) == "awaited"  # committed at once
-    async with tenant.autocommit_async() as again:
-        assert (await _SHOW.rows_async(again, {}))[0][1] == pid
-
-
-@pytest.mark.asyncio
-async def test_a_broken_asynchronous_connection_is_replaced(runtime: Runtime, tenant_name: str) -> None:
-    tenant = _postgres_tenant(runtime, tenant_name)
-    async with tenant.autocommit_async() as conn:
-        [(_, pid)] = await _SHOW.rows_async(conn, {})
-    with tenant.reading() as reader:
-        reader.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    with pytest.raises(psycopg.OperationalError):
-        async with tenant.autocommit_async() as conn:
-            await _SHOW.rows_async(conn, {})
-    async with tenant.autocommit_async() as conn:
-        assert (await _SHOW.rows_async(conn, {}))[0][1] != pid
-
-
-@pytest.mark.asyncio
-async def test_a_tenant_closed_while_a_statement_is_awaited_closes_its_connection_after_it(
-    runtime: Runtime, tenant_name: str
-) -> None:
-    tenant = _postgres_tenant(runtime, tenant_name)
-    sleeping = Prepared(text("SELECT pg_sleep(0.2), 'done'"))
-    async with tenant.autocommit_async() as conn:
-        awaited = asyncio.ensure_future(sleeping.rows_async(conn, {}))
-        await asyncio.sleep(0.05)
-        tenant.close()  # while the statement runs: its connection stays open until it is done
-        assert not conn.driver.closed
-        assert (await awaited)[0][1] == "done"
-    assert conn.driver.closed
+def test_a_retired_tenant_refuses_every_new_block(runtime: Runtime, tenant_name: str) -> None:
+    old = runtime.tenants.get(tenant_name)
     fresh = runtime.tenants.reset(tenant_name)
-    async with fresh.autocommit_async() as conn:
-        awaited = asyncio.ensure_future(sleeping.rows_async(conn, {}))
-        await asyncio.sleep(0.05)
-        runtime.tenants.reset(tenant_name)  # drops the database under the statement: it fails, not hangs
-        with pytest.raises(psycopg.OperationalError):
-            await asyncio.wait_for(awaited, timeout=10)
-    assert conn.driver.closed
+    assert fresh is not old
+    assert runtime.tenants.get(tenant_name) is fresh
+    for block in (old.reading, old.unit_of_work):
+        with pytest.raises(TenantReset) as refused, block():
+            pass
+        assert refused.value.status == 409
+        assert refused.value.code == "tenant-reset"
+    with fresh.reading() as conn:  # the successor works
+        assert _value(conn) is None
+
+
+def test_a_block_running_when_its_tenant_is_reset_completes_on_the_old_state_or_fails_409(
+    runtime: Runtime, tenant_name: str
+) -> None:
+    tenant = runtime.tenants.get(tenant_name)
+    insert = text("INSERT INTO tenant_meta (key, value) VALUES (:k, 'late')")
+    try:
+        with tenant.unit_of_work() as conn:
+            _value(conn)
+            runtime.tenants.reset(tenant_name)  # the reset lands while the block runs
+            conn.execute(insert, {"k": _KEY})
+    except TenantReset:
+        pass  # PostgreSQL: the old database was dropped under the statement
+    with runtime.tenants.get(tenant_name).reading() as conn:
+        assert _value(conn) is None  # nothing of the late write reached the reset tenant
+
+
+def test_a_deleted_tenant_is_not_recreated_by_a_late_block(runtime: Runtime, tenant_name: str) -> None:
+    tenant = runtime.tenants.get(tenant_name)
+    runtime.tenants.delete(tenant_name)
+    with pytest.raises(TenantReset), tenant.unit_of_work() as conn:
+        conn.execute(text("INSERT INTO tenant_meta (key, value) VALUES (:k, 'late')"), {"k": _KEY})
+    if isinstance(runtime.storage, SqliteStorage):
+        # Even a connection made behind the registry's back opens the file without creating it.
+        engine = make_engine(runtime.storage.tenant_url(tenant_name))
+        with pytest.raises(Exception, match="unable to open"), engine.connect():
+            pass
+        engine.dispose()
+    assert not runtime.storage.tenant_exists(tenant_name)
+
+
+def test_reset_and_delete_of_an_unknown_tenant_are_404_and_create_nothing(runtime: Runtime) -> None:
+    with pytest.raises(UnknownTenant):
+        runtime.tenants.reset("never-created-tenant")
+    with pytest.raises(UnknownTenant):
+        runtime.tenants.delete("never-created-tenant")
+    assert not runtime.storage.tenant_exists("never-created-tenant")
+
+
+def test_create_is_idempotent(runtime: Runtime, tenant_name: str) -> None:
+    assert runtime.tenants.create(tenant_name) is True
+    assert runtime.tenants.create(tenant_name) is False
+    assert runtime.storage.tenant_exists(tenant_name)
+
+
+def test_the_default_tenant_is_never_deleted(runtime: Runtime) -> None:
+    with pytest.raises(DefaultTenant) as refused:
+        runtime.tenants.delete(DEFAULT_TENANT)
+    assert (refused.value.status, refused.value.code) == (409, "tenant-default")
+    assert runtime.storage.tenant_exists(DEFAULT_TENANT)
+    runtime.tenants.get(DEFAULT_TENANT).ping()
+
+
+def test_a_database_that_cannot_be_reached_is_503(runtime: Runtime, tenant_name: str) -> None:
+    """Any driver error of the unreachable kind (refused, dropped, a file gone) is 503 in a block; the
+    restart of a real PostgreSQL is tested in test_database_restart.py."""
+    from sqlalchemy.exc import OperationalError
+
+    tenant = runtime.tenants.get(tenant_name)
+    with pytest.raises(DatabaseUnavailable) as refused, tenant.reading():
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+    assert (refused.value.status, refused.value.code) == (503, "database-unavailable")
+    with tenant.reading() as conn:  # and the next block works
+        assert _value(conn) is None
