@@ -180,9 +180,10 @@ class TokenVerifier:
         cached = self._cache.get(token)
         if cached is None:
             cached = await self._verify_uncached(token)
-            if len(self._cache) >= self.cache_size:
-                self._cache.clear()
-            self._cache[token] = cached
+            if self.cache_size:
+                if len(self._cache) >= self.cache_size:
+                    self._cache.clear()
+                self._cache[token] = cached
         instant = now.timestamp()
         if instant >= cached.exp:
             raise _fail("token-expired", "the access token has expired (tenant clock)")

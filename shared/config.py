@@ -51,6 +51,11 @@ class SandboxSettings(BaseSettings):
     )
     token_lifetime: int = Field(default=3600, ge=1, description="Access-token lifetime in seconds")
     signing_alg: Literal["ES256", "RS256"] = "ES256"
+    token_cache_size: int = Field(
+        default=20_000,
+        ge=0,
+        description="Verified access tokens each process keeps (signature checked once per token); 0: none",
+    )
     service_urls: dict[str, str] = Field(
         default_factory=dict,
         description='Base URL per service when services run apart, e.g. {"insi": "http://insi:8000/insi"}',

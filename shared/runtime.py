@@ -25,7 +25,10 @@ class Runtime:
         self.tenants = TenantRegistry(self.storage, sqlite_synchronous=settings.sqlite_synchronous)
         self.clients = ServiceClients(settings.service_urls)
         self.verifier = TokenVerifier(
-            issuer=settings.issuer, patient_issuer=settings.patient_issuer, fetch_jwks=self._fetch_jwks
+            issuer=settings.issuer,
+            patient_issuer=settings.patient_issuer,
+            fetch_jwks=self._fetch_jwks,
+            cache_size=settings.token_cache_size,
         )
         self.ready = threading.Event()
         self.not_ready_reason = "the template is being migrated and seeded"

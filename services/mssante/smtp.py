@@ -82,6 +82,7 @@ class MssanteHandler:
             issuer=runtime.settings.issuer,
             patient_issuer=runtime.settings.patient_issuer,
             fetch_jwks=fetch_jwks,
+            cache_size=runtime.settings.token_cache_size,
         )
         self._transactions: weakref.WeakKeyDictionary[Envelope, _Transaction] = weakref.WeakKeyDictionary()
 

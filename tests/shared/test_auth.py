@@ -143,6 +143,29 @@ async def test_cached_token_still_expires() -> None:
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(("cache_size", "checks"), [(20_000, 1), (0, 3)])
+async def test_a_token_is_checked_once_per_process_unless_the_cache_is_off(
+    cache_size: int, checks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = TokenVerifier(
+        issuer=ISSUER, patient_issuer=PATIENT_ISSUER, fetch_jwks=_jwks, cache_size=cache_size
+    )
+    calls: list[str] = []
+    uncached = verifier._verify_uncached
+
+    async def counted(token: str) -> Any:
+        calls.append(token)
+        return await uncached(token)
+
+    monkeypatch.setattr(verifier, "_verify_uncached", counted)
+    token = _token()
+    for _ in range(3):
+        assert isinstance(await verifier.verify(token, NOW), ProfessionalActor)
+    assert len(calls) == checks
+    assert len(verifier._cache) == (1 if cache_size else 0)
+
+
+@pytest.mark.asyncio
 async def test_token_from_the_future_is_refused() -> None:
     assert await _code_of(_token(), NOW - timedelta(hours=1)) == "token-not-yet-valid"
 
