@@ -31,8 +31,10 @@ Faults: ``soap:Sender`` with the subcode ``soap:siram_100`` and ``siram:Erreur c
 own subcodes for a missing or unknown action; ``soap:VersionMismatch`` (SOAP 1.1 envelope) and
 ``soap:MustUnderstand``; ``soap:Sender`` / ``soap:esante_requete`` with the sandbox's code (the same as
 the JSON ``error``) for any other bad request, and ``soap:Receiver`` / ``soap:esante_indisponible``
-(HTTP 500) for the technical fault on demand. Faults caused by the request are HTTP 400 (SOAP 1.2 would
-say 500 for VersionMismatch and MustUnderstand: the sandbox never answers 500 to bad input).
+(HTTP 500) for the technical fault on demand, HTTP 503 while the sandbox is not ready or its
+database cannot be reached, HTTP 409 when the tenant was reset under the request (retry it). Faults
+caused by the request are HTTP 400 (SOAP 1.2 would say 500 for VersionMismatch and MustUnderstand:
+the sandbox never answers 500 to bad input).
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ from services.insi.errors import (
 )
 from services.insi.records import HistoryEntry, Identity, Resultat
 from services.insi.rules import OidMode, oid_publie
-from shared.errors import Forbidden, NotReady, SandboxError, Unauthenticated
+from shared.errors import DatabaseUnavailable, Forbidden, NotReady, SandboxError, Unauthenticated
+from shared.tenants import TenantReset
 
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -400,8 +403,10 @@ def fault_of(error: SandboxError) -> Fault:
         return Fault(400, "soap:Sender", "soap:siram_100")
     if isinstance(error, ServiceIndisponible):
         return Fault(500, "soap:Receiver", "soap:esante_indisponible")
-    if isinstance(error, NotReady):
+    if isinstance(error, NotReady | DatabaseUnavailable):
         return Fault(503, "soap:Receiver", "soap:esante_indisponible")
+    if isinstance(error, TenantReset):  # the tenant changed under the request: retry it
+        return Fault(409, "soap:Receiver", "soap:esante_indisponible")
     return Fault(400, "soap:Sender", "soap:esante_requete")
 
 
