@@ -17,10 +17,11 @@ from pydantic import BaseModel, ValidationError
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from shared.dependencies import get_actor, get_tenant
+from shared.dependencies import REQUEST_EPOCH, get_actor, get_tenant
 from shared.errors import ErrorBody, install_error_handlers
 from shared.runtime import Runtime
 from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER
+from shared.tenants import TenantRegistry
 
 VERSION = "0.1.0"
 
@@ -208,6 +209,24 @@ class ServiceRoot(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+class TenantEpoch:
+    """Notes in each request's scope the tenants' epoch when the request reached its service, so that
+    a request that started before its tenant was reset or deleted is refused (``tenant-reset``)
+    instead of being served by, or re-creating, the tenant that replaced it
+    (``TenantRegistry.get``). Kept when set already (a mounted app's scope is its root's)."""
+
+    def __init__(
+        self, app: Callable[[Scope, Receive, Send], Awaitable[None]], tenants: TenantRegistry
+    ) -> None:
+        self.app = app
+        self.tenants = tenants
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope.setdefault(REQUEST_EPOCH, self.tenants.epoch)
+        await self.app(scope, receive, send)
+
+
 class HealthRead(BaseModel):
     status: str
     service: str
@@ -254,6 +273,7 @@ def create_service_app(
     )
     app.state.runtime = runtime
     app.state.service_name = name
+    app.add_middleware(TenantEpoch, tenants=runtime.tenants)
     install_error_handlers(app)
     app.include_router(_health_router(name, runtime))
     for router in routers:

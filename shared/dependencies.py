@@ -20,6 +20,8 @@ from shared.tenants import Tenant
 
 _TENANT_HEADER = TENANT_HEADER.lower()
 _SCOPE_TENANT = "esante.tenant"
+REQUEST_EPOCH = "esante.tenants_epoch"
+"""The tenants' epoch when the request reached its service (``TenantEpoch``)."""
 
 
 def request_tenant(request: Request) -> Tenant:
@@ -31,7 +33,8 @@ def request_tenant(request: Request) -> Tenant:
     runtime: Runtime = request.app.state.runtime
     runtime.check_ready()
     begin_request(scope.setdefault("esante.clock_memo", {}))
-    tenant = scope[_SCOPE_TENANT] = runtime.tenants.get(request.headers.get(_TENANT_HEADER, DEFAULT_TENANT))
+    name = request.headers.get(_TENANT_HEADER, DEFAULT_TENANT)
+    tenant = scope[_SCOPE_TENANT] = runtime.tenants.get(name, since=scope.get(REQUEST_EPOCH))
     return tenant
 
 

@@ -134,9 +134,25 @@ class TenantRegistry:
         self._synchronous = sqlite_synchronous
         self._open: dict[str, Tenant] = {}
         self._lock = threading.Lock()
+        self.epoch = 0
+        """Counts resets and deletes; a request notes it when it starts (``get(since=...)``)."""
+        self._changed: dict[str, int] = {}
 
-    def get(self, name: str) -> Tenant:
-        """The tenant ``name``, created from the template on first use (once, even under a race)."""
+    def _changed_now(self, name: str) -> None:
+        self.epoch += 1
+        self._changed[name] = self.epoch
+
+    def get(self, name: str, *, since: int | None = None) -> Tenant:
+        """The tenant ``name``, created from the template on first use (once, even under a race).
+
+        ``since``: the ``epoch`` when the asking request started. A request that started before the
+        tenant was reset or deleted is refused (``tenant-reset``) rather than served by, or
+        re-creating, a tenant it did not start in."""
+        if since is not None and self._changed.get(name, 0) > since:
+            raise TenantReset(
+                f"tenant {name!r} was reset or deleted after this request started; try again",
+                rule="tenant-reset",
+            )
         tenant = self._open.get(name)
         if tenant is not None:
             return tenant
@@ -178,6 +194,7 @@ class TenantRegistry:
                 if not self.storage.tenant_exists(name):
                     raise UnknownTenant(f"tenant {name!r} does not exist", rule="tenant-exists")
                 self._retire(name)
+                self._changed_now(name)
                 self.storage.copy_template_to(name, replace=True)
             return self._open_tenant(name)
 
@@ -190,6 +207,7 @@ class TenantRegistry:
             )
         with self._lock, database_errors(), self.storage.template_lock():
             self._retire(name)
+            self._changed_now(name)
             if not self.storage.drop_tenant(name):
                 raise UnknownTenant(f"tenant {name!r} does not exist", rule="tenant-exists")
 

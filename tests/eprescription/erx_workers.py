@@ -14,7 +14,7 @@ def dispense_in_process(url: str, numero: str, actor_fields: dict[str, Any], now
     from shared.tenants import Tenant
 
     engine = make_engine(url)
-    tenant = Tenant("race", engine, clock=None)  # type: ignore[arg-type]
+    tenant = Tenant("race", engine)
     body = DispensationCreate.model_validate({"lignes": [{"rang": 1, "quantite": 30}]})
     with engine.connect():
         pass  # connect before the barrier: the race is on the statements

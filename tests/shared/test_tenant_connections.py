@@ -161,3 +161,22 @@ def test_a_database_that_cannot_be_reached_is_503(runtime: Runtime, tenant_name:
     assert (refused.value.status, refused.value.code) == (503, "database-unavailable")
     with tenant.reading() as conn:  # and the next block works
         assert _value(conn) is None
+
+
+def test_a_request_that_started_before_a_reset_or_delete_is_refused_and_creates_nothing(
+    runtime: Runtime, tenant_name: str
+) -> None:
+    registry = runtime.tenants
+    registry.create(tenant_name)
+    started = registry.epoch
+    assert registry.get(tenant_name, since=started).name == tenant_name
+    registry.reset(tenant_name)
+    with pytest.raises(TenantReset):
+        registry.get(tenant_name, since=started)
+    assert registry.get(tenant_name, since=registry.epoch).name == tenant_name  # a later request is served
+    started = registry.epoch
+    registry.delete(tenant_name)
+    with pytest.raises(TenantReset):
+        registry.get(tenant_name, since=started)
+    assert not runtime.storage.tenant_exists(tenant_name)  # not re-created by the late request
+    assert registry.get(tenant_name, since=registry.epoch).name == tenant_name  # first use, afresh
