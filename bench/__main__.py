@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from bench.context import BenchContext
-from bench.harness import uvicorn_server
+from bench.harness import BARE_APP, uvicorn_server
 
 SUITES = ["foundation", "insi", "adri", "dmp", "eprescription", "mssante"]
 """Each is a module of this package with ``run(ctx: BenchContext) -> None``."""
@@ -21,7 +21,7 @@ SUITES = ["foundation", "insi", "adri", "dmp", "eprescription", "mssante"]
 def main(argv: list[str]) -> int:
     chosen = argv or SUITES
     os.environ.pop("ESANTE_DATABASE_URL", None)
-    with tempfile.TemporaryDirectory() as tmp, uvicorn_server("bench.apps:bare", "/small") as bare:
+    with tempfile.TemporaryDirectory() as tmp, uvicorn_server(BARE_APP, "/small") as bare:
         ctx = BenchContext(tmp=Path(tmp), bare=bare)
         for name in chosen:
             print(f"== {name}", flush=True)

@@ -1,12 +1,10 @@
-"""Issue 2's targets: cold start, tenant creation and reset, token issuance and verification."""
+"""Issue 2's targets (cold start as issue 17 sets it): cold start and idle memory, tenant creation and
+reset, token issuance and verification."""
 
 from __future__ import annotations
 
 import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -14,45 +12,65 @@ from pathlib import Path
 import httpx
 
 from bench.context import BenchContext
-from bench.harness import ROOT, free_port, post_script, rounds, uvicorn_server, wait_for, wrk
+from bench.harness import BARE_APP, Server, esante_up, post_script, rounds, rss_mb, uvicorn_server, wrk
+
+COLD_RUNS = 3
+IDLE_SECONDS = 0.5
 
 
-def _up_until_ready(data_dir: Path) -> float:
-    """Seconds from starting `esante up` to its /health/ready answering 200."""
-    port = free_port()
-    env = {**os.environ, "ESANTE_DATA_DIR": str(data_dir)}
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "services.sandbox", "up", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/health/ready", proc)
-        return time.monotonic() - started
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=15)
+def _up_until_ready(data_dir: Path) -> tuple[float, float]:
+    """Seconds from starting `esante up` to its /health/ready answering 200, and its memory then."""
+    with esante_up(data_dir) as server:
+        return server.started_in, _idle_rss(server)
 
 
-def _bare_start() -> float:
-    with uvicorn_server("bench.apps:bare", "/small") as server:
-        return server.started_in
+def _bare_start() -> tuple[float, float]:
+    with uvicorn_server(BARE_APP, "/small") as server:
+        return server.started_in, _idle_rss(server)
+
+
+def _idle_rss(server: Server) -> float:
+    """The server's resident memory once it has answered and sat idle a moment."""
+    time.sleep(IDLE_SECONDS)
+    return rss_mb(server.proc.pid)
+
+
+def _median_pair(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def cold_start(ctx: BenchContext) -> None:
-    print("cold start to ready (default population, 1,000 persons; median of 3)")
-    bare = statistics.median(_bare_start() for _ in range(3))
-    fresh = statistics.median(_up_until_ready(Path(tempfile.mkdtemp(dir=ctx.tmp))) for _ in range(3))
-    warm_dir = Path(tempfile.mkdtemp(dir=ctx.tmp))
-    _up_until_ready(warm_dir)
-    warm = statistics.median(_up_until_ready(warm_dir) for _ in range(3))
-    print(f"  bare FastAPI app: {bare:.2f} s to its first answer")
-    for label, seconds in (("empty data folder (migrate + seed)", fresh), ("seeded data folder", warm)):
-        ratio = seconds / bare
-        ctx.report(f"cold start, {label}", f"{seconds:.2f} s = {ratio:.1f}x bare", "<= 4x", ratio <= 4)
+    """Issue 17: `esante up` on a seeded folder at most 2x a bare FastAPI app's start (a module that
+    imports FastAPI alone, bench/bare_app.py); idle memory against the bare app's, aim 2x."""
+    print(f"cold start to ready (default population, 1,000 persons; median of {COLD_RUNS})")
+    seeded = Path(tempfile.mkdtemp(dir=ctx.tmp))
+    _up_until_ready(seeded)  # migrates and seeds: what follows starts on a seeded folder
+    runs: dict[str, list[tuple[float, float]]] = {"bare": [], "fresh": [], "seeded": []}
+    for _ in range(COLD_RUNS):  # interleaved: the machine is noisy
+        runs["bare"].append(_bare_start())
+        runs["fresh"].append(_up_until_ready(Path(tempfile.mkdtemp(dir=ctx.tmp))))
+        runs["seeded"].append(_up_until_ready(seeded))
+    bare, bare_rss = _median_pair(runs["bare"])
+    fresh, _ = _median_pair(runs["fresh"])
+    warm, warm_rss = _median_pair(runs["seeded"])
+    print(f"  bare FastAPI app (bench.bare_app, FastAPI alone): {bare:.2f} s to its first answer")
+    ratio = warm / bare
+    ctx.report("cold start, seeded data folder", f"{warm:.2f} s = {ratio:.1f}x bare", "<= 2x", ratio <= 2)
+    ratio = fresh / bare
+    # Issue 2's target for an empty folder was against a reference that imported the project's code.
+    ctx.inform(
+        "cold start, empty data folder (migrate + seed)",
+        f"{fresh:.2f} s = {ratio:.1f}x bare",
+        "<= 4x",
+        ratio <= 4,
+    )
+    ratio = warm_rss / bare_rss
+    ctx.inform(
+        "idle memory (RSS) after readiness, seeded folder",
+        f"{warm_rss:.0f} MiB = {ratio:.1f}x bare ({bare_rss:.0f} MiB)",
+        "aim <= 2x",
+        ratio <= 2,
+    )
 
 
 def tenants(ctx: BenchContext, base: str) -> None:
