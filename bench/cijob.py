@@ -35,7 +35,7 @@ from xml.sax.saxutils import escape
 import httpx
 
 from bench.context import BenchContext, fresh_postgres, postgres_url
-from bench.harness import ROOT, esante_up, free_port
+from bench.harness import ROOT, esante_up
 from shared.config import SandboxSettings
 
 TENANT = "ci-job"
@@ -353,11 +353,10 @@ def one_database(ctx: BenchContext, label: str) -> None:
     with _database(label) as env:
         seconds = seed(data_dir, env)
         print(f"  {label}: data folder seeded in {seconds:.1f} s (not timed below)")
-        smtp_port = free_port()
-        with esante_up(data_dir, env, smtp_port=smtp_port) as server:
+        with esante_up(data_dir, env) as server:
             print(f"  {label}: esante up ready in {server.started_in:.2f} s (process start to /health/ready)")
             started = time.perf_counter()
-            job = run_job(server.base, smtp_port)
+            job = run_job(server.base, server.smtp_port)
             elapsed = time.perf_counter() - started
     print(
         f"  {label}: CI job of {job.calls} calls in {elapsed:.2f} s = {job.calls / elapsed:.0f} calls/s"

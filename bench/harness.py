@@ -35,6 +35,8 @@ class Server:
     base: str
     proc: subprocess.Popen[bytes]
     started_in: float
+    smtp_port: int = 0
+    """The SMTP (STARTTLS) port of a sandbox that listens on one."""
 
 
 def wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> None:
@@ -102,20 +104,21 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def esante_up(data_dir: Path, env: dict[str, str] | None = None, smtp_port: int = 0) -> Iterator[Server]:
-    """`esante up` in its own process on ``data_dir`` until the block ends; ``started_in`` is from
-    starting the process to /health/ready answering 200 (the template checked, the default tenant
-    open). SMTP on ``smtp_port`` (0: off), implicit TLS off."""
-    port = free_port()
+def esante_up(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`esante up` in its own process on ``data_dir`` until the block ends, as a person runs it (SMTP
+    with STARTTLS and with implicit TLS included, on free ports: ``smtp_port`` is the first).
+    ``started_in`` runs from the process start to /health/ready answering 200 (the template checked,
+    the default tenant open)."""
+    port, smtp_port, smtps_port = free_port(), free_port(), free_port()
     args = [sys.executable, "-m", "services.sandbox", "up", "--port", str(port)]
-    args += ["--smtp-port", str(smtp_port), "--smtps-port", "0"]
+    args += ["--smtp-port", str(smtp_port), "--smtps-port", str(smtps_port)]
     settings = {**os.environ, "ESANTE_DATA_DIR": str(data_dir), **(env or {})}
     started = time.monotonic()
     proc = subprocess.Popen(args, cwd=ROOT, env=settings, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + "/health/ready", proc)
-        yield Server(base, proc, time.monotonic() - started)
+        yield Server(base, proc, time.monotonic() - started, smtp_port)
     finally:
         stop(proc)
 

@@ -26,6 +26,8 @@ from shared.runtime import Runtime
 SIZES = (1_000, 10_000, 100_000)
 SAMPLES = 20
 AIM_MS = 50.0
+AIM_PERSONS = 100_000
+"""The issue's aim applies at this size; the smaller ones show how the time grows."""
 
 
 class _Progress:
@@ -61,16 +63,17 @@ def seed(data_dir: Path, persons: int, database_url: str | None, label: str) -> 
     return time.monotonic() - started
 
 
-def _p95(values: list[float]) -> float:
+def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
-def measure(base: str, persons: int) -> tuple[list[float], list[float]]:
-    """Milliseconds to create (first request) and to reset each of SAMPLES new tenants."""
+def measure(base: str, samples: int, persons: int) -> tuple[list[float], list[float]]:
+    """Milliseconds to create (first request) and to reset each of ``samples`` new tenants, each
+    dropped after; every tenant must hold at least ``persons`` persons."""
     created, reset = [], []
     with httpx.Client(base_url=base, timeout=120) as http:
-        for index in range(SAMPLES):
+        for index in range(samples):
             name = f"bench-{os.getpid()}-{persons}-{index}"
             started = time.perf_counter()
             first = http.get(
@@ -93,7 +96,7 @@ def _database(label: str, persons: int) -> Iterator[str | None]:
     if label == "SQLite":
         yield None
         return
-    url = postgres_url(f"esantebenchtenants{persons}")
+    url = postgres_url(f"esbench_ten{persons}")  # database names: at most 20 characters
     with fresh_postgres(url):
         yield url
 
@@ -105,15 +108,14 @@ def one_size(ctx: BenchContext, label: str, persons: int) -> None:
         print(f"  {label}, {persons:,} persons: template seeded in {seconds:.0f} s (not timed below)")
         env = {"ESANTE_PERSONS": str(persons), "ESANTE_DATABASE_URL": url or ""}
         with ctx.sandbox(name, **env) as server:
-            created, reset = measure(server.base, persons)
+            created, reset = measure(server.base, SAMPLES, persons)
     for what, values in (("create a tenant (its first request)", created), ("reset a tenant", reset)):
-        p95 = _p95(values)
-        ctx.inform(
-            f"{what}, {persons:,} persons ({label})",
-            f"median {statistics.median(values):.1f} ms, p95 {p95:.1f} ms",
-            f"aim <= {AIM_MS:.0f} ms at 100,000",
-            statistics.median(values) <= AIM_MS,
-        )
+        name, figure = f"{what}, {persons:,} persons ({label})", f"median {statistics.median(values):.1f} ms"
+        figure += f", p95 {p95(values):.1f} ms"
+        if persons == AIM_PERSONS:
+            ctx.inform(name, figure, f"aim <= {AIM_MS:.0f} ms", statistics.median(values) <= AIM_MS)
+        else:
+            print(f"  info {name:<55} {figure}", flush=True)
 
 
 def run(ctx: BenchContext) -> None:
