@@ -6,71 +6,95 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from bench.context import BenchContext
-from bench.harness import BARE_APP, Server, esante_up, post_script, rounds, rss_mb, uvicorn_server, wrk
+from bench.harness import (
+    BARE_APP,
+    Server,
+    cpu_seconds,
+    esante_up,
+    post_script,
+    rounds,
+    rss_mb,
+    uvicorn_server,
+    wrk,
+)
 from bench.tenants import measure as measure_tenants
 from bench.tenants import p95
 from shared.config import SandboxSettings
 
-COLD_RUNS = 3
+COLD_RUNS = 5
 TENANT_SAMPLES = 30
 IDLE_SECONDS = 0.5
 
 
-def _up_until_ready(data_dir: Path) -> tuple[float, float]:
-    """Seconds from starting `esante up` to its /health/ready answering 200, and its memory then."""
-    with esante_up(data_dir) as server:
-        return server.started_in, _idle_rss(server)
+@dataclass(frozen=True)
+class Start:
+    seconds: float
+    """From the process start to the first 200 of its readiness route."""
+    cpu: float
+    """CPU seconds the process had used by then: steadier than the wall clock on a busy machine."""
+    rss: float
+    """Resident memory (MiB) once it has answered and sat idle a moment."""
 
 
-def _bare_start() -> tuple[float, float]:
-    with uvicorn_server(BARE_APP, "/small") as server:
-        return server.started_in, _idle_rss(server)
-
-
-def _idle_rss(server: Server) -> float:
-    """The server's resident memory once it has answered and sat idle a moment."""
+def _measured(server: Server) -> Start:
+    cpu = cpu_seconds(server.proc.pid)
     time.sleep(IDLE_SECONDS)
-    return rss_mb(server.proc.pid)
+    return Start(server.started_in, cpu, rss_mb(server.proc.pid))
 
 
-def _median_pair(runs: list[tuple[float, float]]) -> tuple[float, float]:
-    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+def _up_until_ready(data_dir: Path) -> Start:
+    with esante_up(data_dir) as server:
+        return _measured(server)
+
+
+def _bare_start() -> Start:
+    with uvicorn_server(BARE_APP, "/small") as server:
+        return _measured(server)
+
+
+def _median(runs: list[Start]) -> Start:
+    return Start(*(statistics.median(getattr(r, f) for r in runs) for f in ("seconds", "cpu", "rss")))
 
 
 def cold_start(ctx: BenchContext) -> None:
     """Issue 17: `esante up` on a seeded folder at most 2x a bare FastAPI app's start (a module that
     imports FastAPI alone, bench/bare_app.py); idle memory against the bare app's, aim 2x."""
-    print(f"cold start to ready (default population, 1,000 persons; median of {COLD_RUNS})")
+    print(f"cold start to ready (default population, 1,000 persons; median of {COLD_RUNS}, interleaved)")
     seeded = Path(tempfile.mkdtemp(dir=ctx.tmp))
     _up_until_ready(seeded)  # migrates and seeds: what follows starts on a seeded folder
-    runs: dict[str, list[tuple[float, float]]] = {"bare": [], "fresh": [], "seeded": []}
+    runs: dict[str, list[Start]] = {"bare": [], "fresh": [], "seeded": []}
     for _ in range(COLD_RUNS):  # interleaved: the machine is noisy
         runs["bare"].append(_bare_start())
         runs["fresh"].append(_up_until_ready(Path(tempfile.mkdtemp(dir=ctx.tmp))))
         runs["seeded"].append(_up_until_ready(seeded))
-    bare, bare_rss = _median_pair(runs["bare"])
-    fresh, _ = _median_pair(runs["fresh"])
-    warm, warm_rss = _median_pair(runs["seeded"])
-    print(f"  bare FastAPI app (bench.bare_app, FastAPI alone): {bare:.2f} s to its first answer")
-    ratio = warm / bare
-    ctx.report("cold start, seeded data folder", f"{warm:.2f} s = {ratio:.1f}x bare", "<= 2x", ratio <= 2)
-    ratio = fresh / bare
+    bare, fresh, warm = (_median(runs[k]) for k in ("bare", "fresh", "seeded"))
+    print(
+        f"  bare FastAPI app (bench.bare_app, FastAPI alone): {bare.seconds:.2f} s to its first answer,"
+        f" {bare.cpu:.2f} s CPU, {bare.rss:.0f} MiB"
+    )
+    ratio = warm.seconds / bare.seconds
+    ctx.report(
+        "cold start, seeded data folder", f"{warm.seconds:.2f} s = {ratio:.1f}x bare", "<= 2x", ratio <= 2
+    )
+    print(f"  its CPU time to ready: {warm.cpu:.2f} s = {warm.cpu / bare.cpu:.1f}x the bare app's")
+    ratio = fresh.seconds / bare.seconds
     # Issue 2's target for an empty folder was against a reference that imported the project's code.
     ctx.inform(
         "cold start, empty data folder (migrate + seed)",
-        f"{fresh:.2f} s = {ratio:.1f}x bare",
+        f"{fresh.seconds:.2f} s = {ratio:.1f}x bare",
         "<= 4x",
         ratio <= 4,
     )
-    ratio = warm_rss / bare_rss
+    ratio = warm.rss / bare.rss
     ctx.inform(
         "idle memory (RSS) after readiness, seeded folder",
-        f"{warm_rss:.0f} MiB = {ratio:.1f}x bare ({bare_rss:.0f} MiB)",
+        f"{warm.rss:.0f} MiB = {ratio:.1f}x bare ({bare.rss:.0f} MiB)",
         "aim <= 2x",
         ratio <= 2,
     )
