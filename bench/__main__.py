@@ -12,16 +12,16 @@ import tempfile
 from pathlib import Path
 
 from bench.context import BenchContext
-from bench.harness import uvicorn_server
+from bench.harness import BARE_APP, uvicorn_server
 
-SUITES = ["foundation", "insi", "adri", "dmp", "eprescription", "mssante"]
+SUITES = ["foundation", "insi", "adri", "dmp", "eprescription", "mssante", "cijob", "tenants", "startup"]
 """Each is a module of this package with ``run(ctx: BenchContext) -> None``."""
 
 
 def main(argv: list[str]) -> int:
     chosen = argv or SUITES
     os.environ.pop("ESANTE_DATABASE_URL", None)
-    with tempfile.TemporaryDirectory() as tmp, uvicorn_server("bench.apps:bare", "/small") as bare:
+    with tempfile.TemporaryDirectory() as tmp, uvicorn_server(BARE_APP, "/small") as bare:
         ctx = BenchContext(tmp=Path(tmp), bare=bare)
         for name in chosen:
             print(f"== {name}", flush=True)

@@ -1,4 +1,4 @@
-"""The apps the benchmarks run: a bare FastAPI reference, and the sandbox with a bench-only sub-app."""
+"""The sandbox as benchmarks run it, plus a bench-only sub-app (the bare reference: bench/bare_app.py)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,6 @@ from fastapi import FastAPI, Request
 
 from shared.app import NO_TELEMETRY
 from shared.dependencies import ActorDep, get_actor
-
-bare = FastAPI()
-
-
-@bare.get("/small")
-async def small() -> dict[str, object]:
-    return {"status": "ok", "n": 1}
-
-
-@bare.post("/small")
-async def small_post(request: Request) -> dict[str, object]:
-    """The same answer to a POST whose body is read: the floor of a JSON operation on this machine."""
-    return {"status": "ok", "n": len(await request.body())}
 
 
 def probes() -> FastAPI:

@@ -54,8 +54,15 @@ class BenchContext:
     @contextmanager
     def sandbox(self, name: str, **env: str) -> Iterator[Server]:
         """The all-in-one sandbox (plus the /bench probes) on its own data folder, SQLite unless
-        ``ESANTE_DATABASE_URL`` is given in ``env``."""
+        ``ESANTE_DATABASE_URL`` is given in ``env``; no SMTP listener unless its ports are given (the
+        default 2525 may be taken by another sandbox on the machine)."""
         data_dir = self.tmp / name
-        settings = {"ESANTE_DATA_DIR": str(data_dir), "ESANTE_DATABASE_URL": "", **env}
+        settings = {
+            "ESANTE_DATA_DIR": str(data_dir),
+            "ESANTE_DATABASE_URL": "",
+            "ESANTE_SMTP_PORT": "0",
+            "ESANTE_SMTPS_PORT": "0",
+            **env,
+        }
         with uvicorn_server("bench.apps:sandbox", "/health/ready", env=settings, factory=True) as server:
             yield server

@@ -1,82 +1,112 @@
-"""Issue 2's targets: cold start, tenant creation and reset, token issuance and verification."""
+"""Issue 2's targets (cold start as issue 17 sets it): cold start and idle memory, tenant creation and
+reset, token issuance and verification."""
 
 from __future__ import annotations
 
-import os
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from bench.context import BenchContext
-from bench.harness import ROOT, free_port, post_script, rounds, uvicorn_server, wait_for, wrk
+from bench.harness import (
+    BARE_APP,
+    Server,
+    cpu_seconds,
+    esante_up,
+    post_script,
+    rounds,
+    rss_mb,
+    uvicorn_server,
+    wrk,
+)
+from bench.tenants import measure as measure_tenants
+from bench.tenants import p95
+from shared.config import SandboxSettings
+
+COLD_RUNS = 5
+TENANT_SAMPLES = 30
+IDLE_SECONDS = 0.5
 
 
-def _up_until_ready(data_dir: Path) -> float:
-    """Seconds from starting `esante up` to its /health/ready answering 200."""
-    port = free_port()
-    env = {**os.environ, "ESANTE_DATA_DIR": str(data_dir)}
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "services.sandbox", "up", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/health/ready", proc)
-        return time.monotonic() - started
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=15)
+@dataclass(frozen=True)
+class Start:
+    seconds: float
+    """From the process start to the first 200 of its readiness route."""
+    cpu: float
+    """CPU seconds the process had used by then: steadier than the wall clock on a busy machine."""
+    rss: float
+    """Resident memory (MiB) once it has answered and sat idle a moment."""
 
 
-def _bare_start() -> float:
-    with uvicorn_server("bench.apps:bare", "/small") as server:
-        return server.started_in
+def _measured(server: Server) -> Start:
+    cpu = cpu_seconds(server.proc.pid)
+    time.sleep(IDLE_SECONDS)
+    return Start(server.started_in, cpu, rss_mb(server.proc.pid))
+
+
+def _up_until_ready(data_dir: Path) -> Start:
+    with esante_up(data_dir) as server:
+        return _measured(server)
+
+
+def _bare_start() -> Start:
+    with uvicorn_server(BARE_APP, "/small") as server:
+        return _measured(server)
+
+
+def _median(runs: list[Start]) -> Start:
+    return Start(*(statistics.median(getattr(r, f) for r in runs) for f in ("seconds", "cpu", "rss")))
 
 
 def cold_start(ctx: BenchContext) -> None:
-    print("cold start to ready (default population, 1,000 persons; median of 3)")
-    bare = statistics.median(_bare_start() for _ in range(3))
-    fresh = statistics.median(_up_until_ready(Path(tempfile.mkdtemp(dir=ctx.tmp))) for _ in range(3))
-    warm_dir = Path(tempfile.mkdtemp(dir=ctx.tmp))
-    _up_until_ready(warm_dir)
-    warm = statistics.median(_up_until_ready(warm_dir) for _ in range(3))
-    print(f"  bare FastAPI app: {bare:.2f} s to its first answer")
-    for label, seconds in (("empty data folder (migrate + seed)", fresh), ("seeded data folder", warm)):
-        ratio = seconds / bare
-        ctx.report(f"cold start, {label}", f"{seconds:.2f} s = {ratio:.1f}x bare", "<= 4x", ratio <= 4)
+    """Issue 17: `esante up` on a seeded folder at most 2x a bare FastAPI app's start (a module that
+    imports FastAPI alone, bench/bare_app.py); idle memory against the bare app's, aim 2x."""
+    print(f"cold start to ready (default population, 1,000 persons; median of {COLD_RUNS}, interleaved)")
+    seeded = Path(tempfile.mkdtemp(dir=ctx.tmp))
+    _up_until_ready(seeded)  # migrates and seeds: what follows starts on a seeded folder
+    runs: dict[str, list[Start]] = {"bare": [], "fresh": [], "seeded": []}
+    for _ in range(COLD_RUNS):  # interleaved: the machine is noisy
+        runs["bare"].append(_bare_start())
+        runs["fresh"].append(_up_until_ready(Path(tempfile.mkdtemp(dir=ctx.tmp))))
+        runs["seeded"].append(_up_until_ready(seeded))
+    bare, fresh, warm = (_median(runs[k]) for k in ("bare", "fresh", "seeded"))
+    print(
+        f"  bare FastAPI app (bench.bare_app, FastAPI alone): {bare.seconds:.2f} s to its first answer,"
+        f" {bare.cpu:.2f} s CPU, {bare.rss:.0f} MiB"
+    )
+    ratio = warm.seconds / bare.seconds
+    ctx.report(
+        "cold start, seeded data folder", f"{warm.seconds:.2f} s = {ratio:.1f}x bare", "<= 2x", ratio <= 2
+    )
+    print(f"  its CPU time to ready: {warm.cpu:.2f} s = {warm.cpu / bare.cpu:.1f}x the bare app's")
+    ratio = fresh.seconds / bare.seconds
+    # Issue 2's target for an empty folder was against a reference that imported the project's code.
+    ctx.inform(
+        "cold start, empty data folder (migrate + seed)",
+        f"{fresh.seconds:.2f} s = {ratio:.1f}x bare",
+        "<= 4x",
+        ratio <= 4,
+    )
+    ratio = warm.rss / bare.rss
+    ctx.inform(
+        "idle memory (RSS) after readiness, seeded folder",
+        f"{warm.rss:.0f} MiB = {ratio:.1f}x bare ({bare.rss:.0f} MiB)",
+        "aim <= 2x",
+        ratio <= 2,
+    )
 
 
 def tenants(ctx: BenchContext, base: str) -> None:
-    print("tenants (SQLite; 30 each)")
-    created, reset = [], []
-    with httpx.Client(base_url=base, timeout=10) as http:
-        names = [f"bench-{os.getpid()}-{i}" for i in range(30)]
-        for name in names:
-            t0 = time.perf_counter()
-            first = http.get(
-                "/sandbox/population/persons", params={"limit": 1}, headers={"X-Sandbox-Tenant": name}
-            )
-            created.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            again = http.post(f"/sandbox/tenants/{name}/reset")
-            reset.append((time.perf_counter() - t0) * 1000)
-            assert first.status_code == again.status_code == 200
-        for name in names:
-            http.delete(f"/sandbox/tenants/{name}")
+    print(f"tenants (SQLite, default population; {TENANT_SAMPLES} each)")
+    created, reset = measure_tenants(base, TENANT_SAMPLES, SandboxSettings().persons)
     for label, values in (("create a tenant (its first request)", created), ("reset a tenant", reset)):
-        values.sort()
-        p95 = values[int(len(values) * 0.95) - 1]
+        worst = p95(values)
         ctx.report(
-            label, f"median {statistics.median(values):.1f} ms, p95 {p95:.1f} ms", "<= 100 ms", p95 <= 100
+            label, f"median {statistics.median(values):.1f} ms, p95 {worst:.1f} ms", "<= 100 ms", worst <= 100
         )
 
 

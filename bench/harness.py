@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+BARE_APP = "bench.bare_app:app"
+"""The reference of every ratio: a FastAPI app importing FastAPI alone."""
 
 
 def free_port() -> int:
@@ -33,6 +35,8 @@ class Server:
     base: str
     proc: subprocess.Popen[bytes]
     started_in: float
+    smtp_port: int = 0
+    """The SMTP (STARTTLS) port of a sandbox that listens on one."""
 
 
 def wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> None:
@@ -78,11 +82,51 @@ def uvicorn_server(
         wait_for(base + ready_path, proc)
         yield Server(base, proc, time.monotonic() - started)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
+
+
+def rss_mb(pid: int) -> float:
+    """The resident memory of process ``pid`` (Linux), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process ``pid`` has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as a person stops a server; killed when it does not stop in 15 s."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def esante_up(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`esante up` in its own process on ``data_dir`` until the block ends, as a person runs it (SMTP
+    with STARTTLS and with implicit TLS included, on free ports: ``smtp_port`` is the first).
+    ``started_in`` runs from the process start to /health/ready answering 200 (the template checked,
+    the default tenant open)."""
+    port, smtp_port, smtps_port = free_port(), free_port(), free_port()
+    args = [sys.executable, "-m", "services.sandbox", "up", "--port", str(port)]
+    args += ["--smtp-port", str(smtp_port), "--smtps-port", str(smtps_port)]
+    settings = {**os.environ, "ESANTE_DATA_DIR": str(data_dir), **(env or {})}
+    started = time.monotonic()
+    proc = subprocess.Popen(args, cwd=ROOT, env=settings, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/health/ready", proc)
+        yield Server(base, proc, time.monotonic() - started, smtp_port)
+    finally:
+        stop(proc)
 
 
 @dataclass
