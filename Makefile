@@ -16,6 +16,9 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# Bytecode written once: where PYTHONDONTWRITEBYTECODE is set, every start would compile the
+	@# project's modules again (about 0.2 s of `esante up`); a changed module is compiled afresh.
+	$(BIN)/python -m compileall -q shared services migrations
 	touch $(STAMP)
 
 ## Start the all-in-one sandbox in the foreground (migrates and seeds first). Ctrl-C stops it.
