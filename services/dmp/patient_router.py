@@ -9,7 +9,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import Connection
 
-from services.dmp import lifecycle, rendering, repository, service
+from services.dmp import documents, identities, lifecycle, patient_space, rendering
 from services.dmp.access import Reglages
 from services.dmp.config import get_dmp_settings
 from services.dmp.errors import (
@@ -27,6 +27,9 @@ from services.dmp.errors import (
     TypeRefuse,
 )
 from services.dmp.lifecycle import ms
+from services.dmp.repository import documents as document_rows
+from services.dmp.repository import profiles as profile_rows
+from services.dmp.repository import traces as trace_rows
 from services.dmp.router import (
     AuteurQuery,
     DateMaxQuery,
@@ -74,9 +77,11 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/v1/me", tags=["patients (Mon espace santé)"], route_class=StrictJsonRoute)
     settings = get_dmp_settings()
 
-    def context(tenant: Tenant, actor: Actor, profil: str | None, conn: Connection) -> service.PatientContext:
+    def context(
+        tenant: Tenant, actor: Actor, profil: str | None, conn: Connection
+    ) -> patient_space.PatientContext:
         patient = require_patient(actor)
-        return service.patient_context(conn, patient.ins, profil, tenant.clock.now().date())
+        return patient_space.patient_context(conn, patient.ins, profil, tenant.clock.now().date())
 
     @router.get("", response_model=None, responses=responses(ProfileRead, *_BASE))
     async def get_profile(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> Response:
@@ -84,16 +89,16 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            representants = repository.representants(conn, ctx.profile.ins)
+            representants = profile_rows.representants(conn, ctx.profile.ins)
             today = tenant.clock.now().date()
             geres: tuple[str, ...] = ()
             if not ctx.representant:
-                children = repository.represented_by(conn, ctx.profile.ins)
+                children = profile_rows.represented_by(conn, ctx.profile.ins)
                 geres = tuple(
                     child
                     for child in children
-                    if (found := repository.get_profile(conn, child)) is not None
-                    and service.is_minor(found.date_naissance, today)
+                    if (found := profile_rows.get_profile(conn, child)) is not None
+                    and identities.is_minor(found.date_naissance, today)
                 )
         statut = lifecycle.statut(ctx.profile.dates, now)
         return json_response(rendering.profile(ctx.profile, statut, representants, geres, ctx.representant))
@@ -109,7 +114,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Activate Mon espace santé with the code of the invitation (creates it before the six weeks)."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.activate(conn, context(tenant, actor, profil, conn), body.code, now)
+            patient_space.activate(conn, context(tenant, actor, profil, conn), body.code, now)
         return await get_profile(tenant, actor, profil)
 
     @router.post(
@@ -119,7 +124,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Object to the creation of Mon espace santé (within six weeks of the invitation)."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.oppose(conn, context(tenant, actor, profil, conn), now)
+            patient_space.oppose(conn, context(tenant, actor, profil, conn), now)
         return await get_profile(tenant, actor, profil)
 
     @router.post("/cloture", response_model=None, responses=responses(ProfileRead, *_BASE, CycleDeVieRefuse))
@@ -129,7 +134,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Close the profile: its data are archived ten years, then deleted."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.close(conn, context(tenant, actor, profil, conn), body.motif, now)
+            patient_space.close(conn, context(tenant, actor, profil, conn), body.motif, now)
         return await get_profile(tenant, actor, profil)
 
     @router.post(
@@ -139,7 +144,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Reopen a closed profile: the archive comes back within ten years, else a new empty one."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.reopen(conn, context(tenant, actor, profil, conn), now)
+            patient_space.reopen(conn, context(tenant, actor, profil, conn), now)
         return await get_profile(tenant, actor, profil)
 
     @router.get("/documents", response_model=None, responses=responses(PatientSearchRead, *_ACTIVE))
@@ -159,7 +164,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            found = service.patient_documents(conn, ctx, wanted, now)
+            found = patient_space.patient_documents(conn, ctx, wanted, now)
         return json_response(
             {"ins": ctx.profile.ins, "total": len(found), "documents": [rendering.document(d) for d in found]}
         )
@@ -174,8 +179,8 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         tenant: TenantDep, actor: ActorDep, body: PatientDocumentCreate, profil: ProfilQuery = None
     ) -> Response:
         """Add a document of one's own (DOCPAT01-09, EXPPAT_1-3; directives anticipées by an adult)."""
-        contenu = service.check_contenu(body.format, body.contenu, settings.max_document_bytes)
-        new = service.NewDocument(
+        contenu = documents.check_contenu(body.format, body.contenu, settings.max_document_bytes)
+        new = documents.NewDocument(
             type_code=body.type_code,
             titre=body.titre,
             date_acte=ms(body.date_acte),
@@ -186,7 +191,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         )
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            doc = service.patient_deposit(conn, context(tenant, actor, profil, conn), new, now)
+            doc = patient_space.patient_deposit(conn, context(tenant, actor, profil, conn), new, now)
         return json_response(rendering.document(doc), 201)
 
     @router.get(
@@ -200,8 +205,8 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """One of the profile's documents, with its content."""
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
-            doc = service.patient_document(conn, context(tenant, actor, profil, conn), document_id, now)
-            contenu = repository.get_contenu(conn, doc.id) or b""
+            doc = patient_space.patient_document(conn, context(tenant, actor, profil, conn), document_id, now)
+            contenu = document_rows.get_contenu(conn, doc.id) or b""
         return json_response(rendering.document_with_content(doc, contenu))
 
     @router.patch(
@@ -217,10 +222,12 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         profil: ProfilQuery = None,
     ) -> Response:
         """Hide a document from professionals or show it again (MASQUE_PS); archive it."""
-        change = service.Changement(archived=body.archive, masque_ps=body.masque_ps)
+        change = documents.Changement(archived=body.archive, masque_ps=body.masque_ps)
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            doc = service.patient_change(conn, context(tenant, actor, profil, conn), document_id, change, now)
+            doc = patient_space.patient_change(
+                conn, context(tenant, actor, profil, conn), document_id, change, now
+            )
         return json_response(rendering.document(doc))
 
     @router.delete(
@@ -235,7 +242,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Delete a document from the profile."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.patient_delete(conn, context(tenant, actor, profil, conn), document_id, now)
+            patient_space.patient_delete(conn, context(tenant, actor, profil, conn), document_id, now)
         return Response(status_code=204)
 
     @router.get("/historique", response_model=None, responses=responses(list[TraceRead], *_ACTIVE))
@@ -249,8 +256,8 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            service.require_activated(lifecycle.statut(ctx.profile.dates, now))
-            rows = repository.list_traces(conn, ctx.profile.ins, limit)
+            patient_space.require_activated(lifecycle.statut(ctx.profile.dates, now))
+            rows = trace_rows.list_traces(conn, ctx.profile.ins, limit)
         return json_response([rendering.trace(r) for r in rows])
 
     @router.get("/notifications", response_model=None, responses=responses(list[NotificationRead], *_BASE))
@@ -263,7 +270,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Notifications: each professional's first access, every emergency access, new documents."""
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            items = repository.list_notifications(conn, ctx.profile.ins, limit)
+            items = trace_rows.list_notifications(conn, ctx.profile.ins, limit)
         return json_response([rendering.notification(n) for n in items])
 
     @router.get(
@@ -273,7 +280,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """The professionals who accessed the profile, were authorised or blocked."""
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            items = repository.list_liens(conn, ctx.profile.ins)
+            items = profile_rows.list_liens(conn, ctx.profile.ins)
         return json_response([rendering.lien(i) for i in items])
 
     @router.put(
@@ -292,8 +299,8 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
             ctx = context(tenant, actor, profil, conn)
-            service.set_professional(conn, ctx, idnat, body.statut, now)
-            items = repository.list_liens(conn, ctx.profile.ins)
+            patient_space.set_professional(conn, ctx, idnat, body.statut, now)
+            items = profile_rows.list_liens(conn, ctx.profile.ins)
         return json_response([rendering.lien(i) for i in items])
 
     @router.delete(
@@ -308,7 +315,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Withdraw an authorisation or lift a block."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.forget_professional(conn, context(tenant, actor, profil, conn), idnat, now)
+            patient_space.forget_professional(conn, context(tenant, actor, profil, conn), idnat, now)
         return Response(status_code=204)
 
     @router.put("/parametres-urgence", response_model=None, responses=responses(ProfileRead, *_ACTIVE))
@@ -319,7 +326,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         reglages = Reglages(body.centre_15, body.bris_de_glace, body.masques_en_urgence)
         with tenant.unit_of_work() as conn:
-            service.set_reglages(conn, context(tenant, actor, profil, conn), reglages, now)
+            patient_space.set_reglages(conn, context(tenant, actor, profil, conn), reglages, now)
         return await get_profile(tenant, actor, profil)
 
     @router.put(
@@ -333,7 +340,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Declare (or clear) the médecin traitant DMP, who sees the documents masked to professionals."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.set_medecin_traitant(conn, context(tenant, actor, profil, conn), body.idnat, now)
+            patient_space.set_medecin_traitant(conn, context(tenant, actor, profil, conn), body.idnat, now)
         return await get_profile(tenant, actor, profil)
 
     return router

@@ -9,9 +9,10 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from services.dmp import rendering, repository, service
+from services.dmp import patient_space, rendering
 from services.dmp.errors import DmpInexistant, InsMalforme
 from services.dmp.lifecycle import ms
+from services.dmp.repository import traces as trace_rows
 from services.dmp.router import json_response, responses
 from services.dmp.schemas import NotificationRead
 from shared.app import StrictJsonRoute
@@ -56,7 +57,7 @@ def build_service_router(runtime: Runtime) -> APIRouter:
         require_service(actor)
         now = tenant.clock.now()
         with tenant.reading() as conn:
-            body = service.service_profile(conn, ins, ms(now), now.date())
+            body = patient_space.service_profile(conn, ins, ms(now), now.date())
         return json_response(body)
 
     @router.post(
@@ -72,7 +73,7 @@ def build_service_router(runtime: Runtime) -> APIRouter:
         require_service(actor)
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            claimed = repository.claim_notifications(conn, now, limit)
+            claimed = trace_rows.claim_notifications(conn, now, limit)
         items: list[dict[str, Any]] = [{"ins": ins, **rendering.notification(n)} for ins, n in claimed]
         return json_response(items)
 

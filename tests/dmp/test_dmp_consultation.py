@@ -214,3 +214,15 @@ async def test_search_filters(dmp: Dmp, cases: Cases) -> None:
     assert await dmp.ids(person, mt, auteur=new["auteur"]["id"]) == {new["id"]}
     listed = (await dmp.search(person, mt)).json()["documents"]
     assert [d["id"] for d in listed] == [new["id"], old["id"]]
+
+
+async def test_a_refused_search_leaves_no_trace(dmp: Dmp, cases: Cases) -> None:
+    """Moved from the removed batch engine's tests: a refusal writes nothing, a grant its trace."""
+    person, _, other = await _setup(dmp, cases)
+    pharmacien = await dmp.pro(cases.pro("21"))
+    refused(await dmp.search(person, {**pharmacien, **C15}), 403, "access-refused", "centre15-regulation")
+    assert (await dmp.me(person, "GET", "/historique")).json() == []
+    assert (await dmp.me(person, "GET", "/notifications")).json() == []
+    assert (await dmp.search(person, other)).status_code == 200
+    history = (await dmp.me(person, "GET", "/historique")).json()
+    assert [h["action"] for h in history] == ["consultation"]

@@ -14,10 +14,12 @@ import pytest_asyncio
 from dmp_helpers import Cases, Dmp, refused
 from sqlalchemy import text
 
-from services.dmp import repository, service
+from services.dmp import consultation
 from services.dmp.document_lists import DocumentLists, Kept
+from services.dmp.documents import new_id
 from services.dmp.records import Document
-from services.dmp.service import _new_id
+from services.dmp.repository import profiles as profile_rows
+from services.dmp.repository import traces as trace_rows
 from shared.population import Person
 from shared.runtime import Runtime
 
@@ -35,12 +37,12 @@ class Searched:
 
     def rev(self) -> int:
         with self.runtime.tenants.get(self.tenant_name).reading() as conn:
-            profile = repository.get_profile(conn, self.person.ins)
+            profile = profile_rows.get_profile(conn, self.person.ins)
         assert profile is not None
         return profile.documents_rev
 
     def kept(self) -> Kept | None:
-        return service.document_lists().known((self.tenant_name, self.person.ins))
+        return consultation.document_lists().known((self.tenant_name, self.person.ins))
 
     def outside(self, *sql: str, abandon: bool = False) -> None:
         """Statements on the document, straight into the tenant's tables (not through the service), in
@@ -78,7 +80,7 @@ async def test_a_current_list_answers_the_search(searched: Searched) -> None:
     assert kept.rev == searched.rev()
     # What is kept is what the next search answers: a copy marked differently shows it was not reread.
     marked = tuple(doc._replace(titre="kept in memory") for doc in kept.documents)
-    service.document_lists().keep((searched.tenant_name, searched.person.ins), kept.rev, marked)
+    consultation.document_lists().keep((searched.tenant_name, searched.person.ins), kept.rev, marked)
     assert await searched.titles() == ["kept in memory"]
 
 
@@ -140,7 +142,7 @@ async def test_a_search_is_traced_once_granted_only(searched: Searched, cases: C
 
     def traces() -> int:
         with searched.runtime.tenants.get(searched.tenant_name).reading() as conn:
-            return len(repository.list_traces(conn, person.ins, 1000))
+            return len(trace_rows.list_traces(conn, person.ins, 1000))
 
     who = cases.pro("10", "generaliste", skip=1)
     blocked = await dmp.me(person, "PUT", f"/professionnels/{who.idnat}", json={"statut": "bloque"})
@@ -204,12 +206,12 @@ def test_the_bound_counts_documents() -> None:
 
 def test_document_ids_are_uuid7_in_time_order() -> None:
     """Ids are RFC 9562 version 7: time first, so new documents are appended to the id indexes."""
-    first = _new_id()
+    first = new_id()
     time.sleep(0.002)
-    later = _new_id()
+    later = new_id()
     for value in (first, later):
         parsed = uuid.UUID(value)
         assert (parsed.version, parsed.variant) == (7, uuid.RFC_4122)
         assert len(value) == 32
     assert first < later
-    assert len({_new_id() for _ in range(1000)}) == 1000
+    assert len({new_id() for _ in range(1000)}) == 1000
