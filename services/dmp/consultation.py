@@ -128,15 +128,6 @@ class Search:
     matrice: Matrice
     now: int
 
-    def trace(self) -> Trace:
-        return Trace(
-            self.now,
-            "consultation",
-            acteur_of(self.actor),
-            self.mode.value,
-            _kept_justification(self.mode, self.justification),
-        )
-
 
 Found = tuple[Session, tuple[Document, ...], int]
 """A search's answer: the session, the documents shown (newest act first), how many of them the patient
@@ -160,15 +151,9 @@ def search_documents(conn: Connection, tenant_name: str, search: Search) -> Foun
     found = document_rows.consult_documents(
         conn, search.ins, search.actor.idnat, None if kept is None else kept.rev
     )
-    session = _grant(
-        None if found is None else found[:3],
-        search.ins,
-        search.actor,
-        search.mode,
-        search.justification,
-        search.matrice,
-        search.now,
-    )
+    asked = search
+    read = None if found is None else found[:3]
+    session = _grant(read, asked.ins, asked.actor, asked.mode, asked.justification, asked.matrice, asked.now)
     assert found is not None
     if found[3] is not None:  # not kept, or changed since
         kept = document_lists().keep(key, session.profile.documents_rev, tuple(found[3]))

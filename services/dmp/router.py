@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
-from pydantic import AwareDatetime
 
 from services.dmp import consultation, documents, identities, matrix_store, rendering
 from services.dmp.access import Mode, parse_mode
@@ -35,6 +34,7 @@ from services.dmp.lifecycle import ms
 from services.dmp.schemas import (
     DocumentContentRead,
     DocumentCreate,
+    DocumentQuery,
     DocumentRead,
     DocumentUpdate,
     PatientIdentiteCreate,
@@ -45,7 +45,7 @@ from shared.app import StrictJsonRoute
 from shared.auth import TokenError, bearer_token, require_professional
 from shared.clients import UpstreamError
 from shared.dependencies import ActorDep, TenantDep
-from shared.errors import Forbidden, SandboxError, error_responses
+from shared.errors import Forbidden, error_responses
 from shared.runtime import Runtime
 from shared.tenants import Tenant
 
@@ -86,32 +86,14 @@ _FEED: Final = (
 )
 
 
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(rendering.dumps(body), status_code=status, media_type="application/json")
-
-
-def responses(
-    model: type[Any] | None, *errors: type[SandboxError], status: int = 200
-) -> dict[int | str, dict[str, Any]]:
-    found = error_responses(*errors)
-    if model is not None:
-        found[status] = {"model": model}
-    return found
-
-
-def filtre(
-    type_code: list[str] | None,
-    date_min: datetime | None,
-    date_max: datetime | None,
-    auteur: str | None,
-    statut: str,
-) -> documents.Filtre:
+def filtre(query: DocumentQuery) -> documents.Filtre:
+    """The service's criteria from a search's query parameters."""
     return documents.Filtre(
-        type_codes=None if not type_code else frozenset(type_code),
-        date_from=None if date_min is None else ms(date_min),
-        date_to=None if date_max is None else ms(date_max),
-        auteur=auteur,
-        statut=statut,
+        type_codes=None if not query.type_code else frozenset(query.type_code),
+        date_from=None if query.date_acte_min is None else ms(query.date_acte_min),
+        date_to=None if query.date_acte_max is None else ms(query.date_acte_max),
+        auteur=query.auteur,
+        statut=query.statut,
     )
 
 
@@ -129,17 +111,7 @@ def identite_of(body: PatientIdentiteCreate | None) -> identities.Identite | Non
     )
 
 
-TypeCodeQuery = Annotated[list[str] | None, Query(description="typeCode(s) to keep", max_length=50)]
-DateMinQuery = Annotated[AwareDatetime | None, Query(description="Acts from this instant")]
-DateMaxQuery = Annotated[AwareDatetime | None, Query(description="Acts up to this instant")]
-AuteurQuery = Annotated[str | None, Query(description="IdNat (or INS) of the author", max_length=40)]
-StatutQuery = Annotated[
-    str,
-    Query(
-        pattern="^(current|archived|superseded|all)$",
-        description="current (default), archived, superseded, all",
-    ),
-]
+DocumentQueryDep = Annotated[DocumentQuery, Query()]
 
 
 class Feeder:
@@ -244,19 +216,15 @@ def build_router(runtime: Runtime) -> APIRouter:
         tenant: TenantDep,
         actor: ActorDep,
         ins: InsPath,
+        query: DocumentQueryDep,
         access_mode: AccessMode = None,
         access_justification: AccessJustification = None,
-        type_code: TypeCodeQuery = None,
-        date_acte_min: DateMinQuery = None,
-        date_acte_max: DateMaxQuery = None,
-        auteur: AuteurQuery = None,
-        statut: StatutQuery = "current",
     ) -> dict[str, Any]:
         """TD3.1: the documents this professional may see (matrix, masking, mode), newest act first."""
         pro = require_professional(actor)
         matricule = identities.check_ins(ins)
         mode = parse_mode(access_mode)
-        wanted = filtre(type_code, date_acte_min, date_acte_max, auteur, statut)
+        wanted = filtre(query)
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
         search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
@@ -353,10 +321,10 @@ def build_sandbox_router(runtime: Runtime) -> APIRouter:
         response_model=None,
         responses={200: {"description": "The matrix, every row as typeCodes"}},
     )
-    async def get_matrix(tenant: TenantDep) -> Response:
+    async def get_matrix(tenant: TenantDep) -> dict[str, Any]:
         """The tenant's habilitation matrix (the default one unless a file was uploaded)."""
         cache: float | None = 1.0 if runtime.settings.uses_postgres else None
-        return json_response(matrix_store.matrice_of(tenant, cache).as_document())
+        return matrix_store.matrice_of(tenant, cache).as_document()
 
     @router.put("/matrice", response_model=None, responses=error_responses(MatriceInvalide))
     async def upload_matrix(
@@ -368,15 +336,15 @@ def build_sandbox_router(runtime: Runtime) -> APIRouter:
                 examples=[{"lignes": [{"profession": "60", "savoir_faire": None, "autorise": ["synthese"]}]}],
             ),
         ],
-    ) -> Response:
+    ) -> dict[str, Any]:
         """Replace the tenant's habilitation matrix with an uploaded file."""
         uploaded = matrix_store.upload(tenant, rendering.dumps(document), ms(tenant.clock.now()))
-        return json_response(uploaded.as_document())
+        return uploaded.as_document()
 
     @router.delete("/matrice", response_model=None)
-    async def restore_matrix(tenant: TenantDep) -> Response:
+    async def restore_matrix(tenant: TenantDep) -> dict[str, Any]:
         """Go back to the default habilitation matrix."""
-        return json_response(matrix_store.restore_default(tenant).as_document())
+        return matrix_store.restore_default(tenant).as_document()
 
     return router
 
