@@ -5,14 +5,11 @@ notifications of a first or an emergency access."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from sqlalchemy import Connection
 
 from services.dmp import access, lifecycle
 from services.dmp.access import EMERGENCY, Acces, Lien, Mode
-from services.dmp.config import get_dmp_settings
-from services.dmp.document_lists import DocumentLists
 from services.dmp.documents import Filtre, document_of
 from services.dmp.errors import AccesRefuse, DocumentInconnu
 from services.dmp.identities import acteur_of, no_profile, professionnel_of
@@ -134,45 +131,27 @@ Found = tuple[Session, tuple[Document, ...], int]
 cannot see."""
 
 
-@lru_cache(maxsize=1)
-def document_lists() -> DocumentLists:
-    """The process's profiles' documents kept between searches (``ESANTE_DMP_DOCUMENTS_KEPT``)."""
-    return DocumentLists(get_dmp_settings().documents_kept)
-
-
-def search_documents(conn: Connection, tenant_name: str, search: Search) -> Found:
+def search_documents(conn: Connection, search: Search) -> Found:
     """TD3.1: the documents the professional may see that match the criteria, newest act first, and how
     many of them the patient cannot see; the search is traced (with the first access, the emergency
     access and their notifications) in the caller's unit of work. A refusal raises before anything is
-    written. The profile's documents come from ``document_lists`` while they have not changed."""
+    written."""
     access.check_mode(professionnel_of(search.actor), search.mode, search.justification)
-    key = (tenant_name, search.ins)
-    kept = document_lists().known(key)
-    found = document_rows.consult_documents(
-        conn, search.ins, search.actor.idnat, None if kept is None else kept.rev
-    )
+    found = document_rows.consult_documents(conn, search.ins, search.actor.idnat)
     asked = search
     read = None if found is None else found[:3]
     session = _grant(read, asked.ins, asked.actor, asked.mode, asked.justification, asked.matrice, asked.now)
     assert found is not None
-    if found[3] is not None:  # not kept, or changed since
-        kept = document_lists().keep(key, session.profile.documents_rev, tuple(found[3]))
-    assert kept is not None
     record_consultation(conn, session, search.now, "consultation", None)
     acces, filtre, since = session.acces, search.filtre, session.profile.data_since or 0
-
-    def visible() -> tuple[tuple[Document, ...], int]:
-        docs = tuple(
-            doc
-            for doc in kept.documents
-            if doc.deposited_at >= since
-            and filtre.match(doc)
-            and access.refus_professionnel(acces, doc.visibilite) is None
-        )
-        return docs, sum(1 for doc in docs if doc.invisible_patient)
-
-    docs, invisibles = kept.view((acces, filtre, since), visible)
-    return session, docs, invisibles
+    docs = tuple(
+        doc
+        for doc in found[3]
+        if doc.deposited_at >= since
+        and filtre.match(doc)
+        and access.refus_professionnel(acces, doc.visibilite) is None
+    )
+    return session, docs, sum(1 for doc in docs if doc.invisible_patient)
 
 
 def record_consultation(

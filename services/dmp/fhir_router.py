@@ -163,7 +163,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
         search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
         with tenant.unit_of_work() as conn:
-            session, found, _ = consultation.search_documents(conn, tenant.name, search)
+            session, found, _ = consultation.search_documents(conn, search)
         oid = session.profile.oid
         return _fhir(fhir.bundle([fhir.document_reference(d, oid) for d in found], base(request)))
 

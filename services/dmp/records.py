@@ -25,9 +25,6 @@ class Profile:
     data_since: int | None
     medecin_traitant: str | None
     reglages: Reglages
-    documents_rev: int
-    """Replaced by a random value whenever one of the profile's documents is written (see
-    ``services.dmp.document_lists``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,7 +229,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
         search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
         with tenant.unit_of_work() as conn:
-            _, found, invisibles = consultation.search_documents(conn, tenant.name, search)
+            _, found, invisibles = consultation.search_documents(conn, search)
         return rendering.search(matricule, found[: settings.search_limit], invisibles)
 
     @router.get(

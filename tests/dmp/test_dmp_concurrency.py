@@ -108,7 +108,7 @@ async def test_racing_first_accesses_notify_once(
     def consult(_: int) -> int:
         search = consultation.Search(person.ins, actor, Mode.NORMAL, None, documents.Filtre(), DEFAULT, NOW)
         with tenant.unit_of_work() as conn:
-            _, found, _ = consultation.search_documents(conn, tenant.name, search)
+            _, found, _ = consultation.search_documents(conn, search)
         return len(found)
 
     results = run_together(THREADS, consult)

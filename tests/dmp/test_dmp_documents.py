@@ -286,3 +286,14 @@ async def test_a_refused_deposit_writes_nothing(dmp: Dmp, cases: Cases) -> None:
     assert "depot" in actions
     notes = (await dmp.me(person, "GET", "/notifications")).json()
     assert accepted["id"] in {n["document_id"] for n in notes}
+
+
+async def test_after_a_tenant_reset_the_search_finds_the_seeded_state(dmp: Dmp, cases: Cases) -> None:
+    doctor = await _doctor(dmp, cases)
+    person = cases.person("mes-activated", "adult")
+    await dmp.deposited(person, doctor)
+    assert await dmp.ids(person, doctor) != set()
+    response = await dmp.http.post(f"/sandbox/tenants/{dmp.tenant}/reset")
+    assert response.status_code == 200, response.text
+    await dmp.freeze()
+    assert await dmp.ids(person, doctor) == set()

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
     RowMapping,
     and_,
     bindparam,
-    case,
     delete,
     insert,
     select,
@@ -101,7 +99,6 @@ def purge_before(conn: Connection, ins: str, before: int) -> None:
 
 # --- a professional's search ----------
 
-_known = bindparam("known", type_=BigInteger())
 _CONSULT: Final = (
     select(
         *PROFILE_COLUMNS,
@@ -111,34 +108,27 @@ _CONSULT: Final = (
     .select_from(
         lien_join(bindparam("idnat")).outerjoin(
             document,
-            and_(
-                # The profile's INS only when its documents changed since ``known``, else NULL: the
-                # index then finds no document at all (as a join condition of its own it would be
-                # checked on every document, after each was read).
-                document.c.ins == case((profile.c.documents_rev.is_distinct_from(_known), profile.c.ins)),
-                _NOT_DELETED,
-            ),
+            and_(document.c.ins == profile.c.ins, _NOT_DELETED),
         )
     )
     .where(profile.c.ins == bindparam("ins"))
     .order_by(document.c.date_acte.desc(), document.c.id)
 )
-"""The profile, the professional's record and, unless the caller holds them already, the documents, in
-one statement (one snapshot: a professional blocked just before a deposit never sees that document)."""
+"""The profile, the professional's record and the documents not deleted (a row each, the profile's
+columns repeated) in one statement: one snapshot, so a professional blocked just before a deposit
+never sees that document."""
 
-Consulted = tuple[Profile, str | None, bool, list[Document] | None]
+Consulted = tuple[Profile, str | None, bool, list[Document]]
 """What a search reads: the profile, the professional's recorded status, whether they accessed the DMP
-before, and the documents (``None`` when the caller's copy is current)."""
+before, and the documents."""
 
 
-def consult_documents(conn: Connection, ins: str, idnat: str, known_rev: int | None) -> Consulted | None:
-    """What a search reads (``Consulted``): every document not deleted, newest act first, unless the
-    profile's ``documents_rev`` is still ``known_rev``; ``None`` when no profile has the INS."""
-    rows = conn.execute(_CONSULT, {"ins": ins, "idnat": idnat, "known": known_rev}).mappings().all()
+def consult_documents(conn: Connection, ins: str, idnat: str) -> Consulted | None:
+    """What a search reads (``Consulted``): every document not deleted, newest act first; ``None`` when
+    no profile has the INS."""
+    rows = conn.execute(_CONSULT, {"ins": ins, "idnat": idnat}).mappings().all()
     if not rows:
         return None
     found, lien_statut, accessed_before = with_lien(rows[0])
-    if found.documents_rev == known_rev:
-        return found, lien_statut, accessed_before, None
     docs = [Document(*(row[label] for label in _LABELS)) for row in rows if row["document_id"] is not None]
     return found, lien_statut, accessed_before, docs

@@ -46,7 +46,6 @@ def profile_of(row: RowMapping) -> Profile:
             bris_de_glace=bool(row["bris_de_glace"]),
             masques_en_urgence=bool(row["masques_en_urgence"]),
         ),
-        documents_rev=row["documents_rev"],
     )
 
 
