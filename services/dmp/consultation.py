@@ -131,19 +131,18 @@ Found = tuple[Session, tuple[Document, ...], int]
 cannot see."""
 
 
-def search_documents(conn: Connection, search: Search) -> Found:
+def search_documents(conn: Connection, asked: Search) -> Found:
     """TD3.1: the documents the professional may see that match the criteria, newest act first, and how
     many of them the patient cannot see; the search is traced (with the first access, the emergency
     access and their notifications) in the caller's unit of work. A refusal raises before anything is
     written."""
-    access.check_mode(professionnel_of(search.actor), search.mode, search.justification)
-    found = document_rows.consult_documents(conn, search.ins, search.actor.idnat)
-    asked = search
+    access.check_mode(professionnel_of(asked.actor), asked.mode, asked.justification)
+    found = document_rows.consult_documents(conn, asked.ins, asked.actor.idnat)
     read = None if found is None else found[:3]
     session = _grant(read, asked.ins, asked.actor, asked.mode, asked.justification, asked.matrice, asked.now)
     assert found is not None
-    record_consultation(conn, session, search.now, "consultation", None)
-    acces, filtre, since = session.acces, search.filtre, session.profile.data_since or 0
+    record_consultation(conn, session, asked.now, "consultation", None)
+    acces, filtre, since = session.acces, asked.filtre, session.profile.data_since or 0
     docs = tuple(
         doc
         for doc in found[3]

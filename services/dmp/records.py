@@ -41,8 +41,7 @@ class LienRecord:
 
 
 class Document(NamedTuple):
-    """A document's metadata. A named tuple: a search builds one per row straight from the driver's
-    tuple (flags may come back as 0 / 1 from SQLite: read them as truth values)."""
+    """A document's metadata (flags may come back as 0 / 1 from SQLite: read them as truth values)."""
 
     id: str
     ins: str

@@ -217,7 +217,7 @@ async def test_search_filters(dmp: Dmp, cases: Cases) -> None:
 
 
 async def test_a_refused_search_leaves_no_trace(dmp: Dmp, cases: Cases) -> None:
-    """Moved from the removed batch engine's tests: a refusal writes nothing, a grant its trace."""
+    """A refused search (a rule, a block) writes nothing; a granted one its trace."""
     person, _, other = await _setup(dmp, cases)
     pharmacien = await dmp.pro(cases.pro("21"))
     refused(await dmp.search(person, {**pharmacien, **C15}), 403, "access-refused", "centre15-regulation")

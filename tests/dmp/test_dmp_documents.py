@@ -273,8 +273,7 @@ async def test_bad_input_is_a_422_not_a_500(dmp: Dmp, cases: Cases) -> None:
 
 
 async def test_a_refused_deposit_writes_nothing(dmp: Dmp, cases: Cases) -> None:
-    """Moved from the removed batch engine's tests: a refused deposit leaves no document, trace or
-    notification; an accepted one leaves all three."""
+    """A refused deposit leaves no document, trace or notification; an accepted one leaves all three."""
     doctor = await _doctor(dmp, cases)
     person = cases.person("mes-activated", "adult", test=lambda p: not with_mt(p))
     refused(await dmp.deposit(person, doctor, "60591-5"), 422, "type-code-refused", "vsm-medecin-traitant")

@@ -25,7 +25,7 @@ _LABELS: Final = tuple(f"document_{name}" for name in _FIELDS)
 """A document's columns as a search's read names them (the profile's come in the same rows)."""
 
 
-def document_of(row: RowMapping) -> Document:
+def _document_from(row: RowMapping) -> Document:
     return Document(**{name: row[name] for name in _FIELDS})
 
 
@@ -44,12 +44,12 @@ _GET_CONTENU: Final = select(contenu.c.contenu).where(contenu.c.document_id == b
 def list_documents(conn: Connection, ins: str, since: int | None) -> list[Document]:
     """Every document of the DMP not deleted (current, superseded, archived), newest act first."""
     rows = conn.execute(_LIST_DOCUMENTS, {"ins": ins, "since": since or 0}).mappings()
-    return [document_of(row) for row in rows]
+    return [_document_from(row) for row in rows]
 
 
 def get_document(conn: Connection, document_id: str) -> Document | None:
     row = conn.execute(_GET_DOCUMENT, {"id": document_id}).mappings().first()
-    return None if row is None else document_of(row)
+    return None if row is None else _document_from(row)
 
 
 def get_contenu(conn: Connection, document_id: str) -> bytes | None:
