@@ -11,9 +11,7 @@ answer is reused (``ESANTE_DMP_INSI_CACHE_SECONDS``). Two samples, so that every
 the issue's ten documents a patient: deposits into the searched patients would add five a patient a
 round. As the perf anchors measure after a warm-up, each searched patient is searched once first (its
 first access recorded) and each fed patient fed once (its identity verified): those first calls are
-reported apart, the targets apply to the steady state. A search run right after a deposit run on the
-searched patients is printed beside: each patient's first search of that run reads its documents
-again (see ``services.dmp.document_lists``), the others find them kept.
+reported apart, the targets apply to the steady state.
 """
 
 from __future__ import annotations
@@ -178,6 +176,12 @@ def _token(http: httpx.Client, rpps: str) -> str:
     return token
 
 
+def floor_of(label: str) -> float:
+    """Issue 17's floors: every operation at least 0.3x a bare FastAPI GET on SQLite, 0.2x on
+    PostgreSQL."""
+    return 0.2 if label == "PostgreSQL" else 0.3
+
+
 def measure(ctx: BenchContext, base: str, population: Population, label: str) -> None:
     draw = random.Random(7)
     eligible = [
@@ -234,32 +238,21 @@ def measure(ctx: BenchContext, base: str, population: Population, label: str) ->
     ceiling = loads["protected"].rps / ref.rps
     print(f"  a bare route in the sandbox behind the token check: {ceiling:.2f}x bare (the ceiling)")
     found, stored = loads["search"], loads["deposit"]
+    floor = floor_of(label)
     ratio = found.rps / ref.rps
     ctx.report(
         f"DMP search, authorised professional ({label})",
         f"{found.rps:,.0f} req/s = {ratio:.2f}x bare",
-        ">= 0.4x",
-        ratio >= 0.4,
+        f">= {floor}x",
+        ratio >= floor,
     )
     ctx.report(f"DMP search p99 ({label})", f"{found.p99_ms:.2f} ms", "<= 15 ms", found.p99_ms <= 15)
     ratio = stored.rps / ref.rps
     ctx.report(
         f"DMP deposit ({label})",
         f"{stored.rps:,.0f} req/s = {ratio:.2f}x bare, p99 {stored.p99_ms:.1f} ms",
-        ">= 0.3x",
-        ratio >= 0.3,
-    )
-    # A deposit run on the searched patients, then the search once more: each patient's first search of
-    # that run reads its (now longer) list of documents again.
-    changing = request_cycle([(f"/dmp/v1/patients/{p.ins}/documents", _deposit_body(p)) for p in searched])
-    wrk(f"{base}/dmp/v1/patients/x/documents", script=changing, headers=auth)
-    changed = wrk(f"{base}/dmp/v1/patients/x/documents", script=search, headers=auth)
-    ratio = changed.rps / ref.rps
-    ctx.inform(
-        f"DMP search right after a deposit run on its patients ({label})",
-        f"{changed.rps:,.0f} req/s = {ratio:.2f}x bare, p99 {changed.p99_ms:.1f} ms",
-        ">= 0.4x",
-        ratio >= 0.4,
+        f">= {floor}x",
+        ratio >= floor,
     )
 
 

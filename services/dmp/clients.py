@@ -15,7 +15,7 @@ from typing import Any, Final
 from weakref import WeakKeyDictionary
 
 from services.dmp.errors import InsIncomplet
-from services.dmp.service import Identite, Verdict
+from services.dmp.identities import Identite, Verdict
 from shared.clients import UpstreamError
 from shared.runtime import Runtime
 from shared.tenants import Tenant

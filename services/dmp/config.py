@@ -24,11 +24,6 @@ class DmpSettings(BaseSettings):
     insi_cache_seconds: float = Field(
         default=300.0, ge=0, description="How long an INSi verification is reused for the same identity"
     )
-    documents_kept: int = Field(
-        default=50_000,
-        ge=0,
-        description="Documents a process keeps in memory between searches, whole profiles' lists (0: none)",
-    )
     search_limit: int = Field(default=500, ge=1, description="Most documents one search returns")
 
 

@@ -99,13 +99,6 @@ class MatriceInvalide(InvalidInput):
     code = "matrix-invalid"
 
 
-class ParametreInvalide(SandboxError):
-    """A query parameter read by hand on a hot path (same code and status as FastAPI's validation)."""
-
-    status = 422
-    code = "validation-error"
-
-
 class FhirInvalide(InvalidInput):
     code = "fhir-invalid"
 
@@ -158,6 +151,5 @@ ERROR_TABLE: Final[tuple[tuple[type[SandboxError], str, str], ...]] = (
         "fhir-resource | fhir-search | fhir-patch",
         "the FHIR resource, search or patch is not valid",
     ),
-    (ParametreInvalide, "-", "a search parameter is not valid (as FastAPI's own validation errors)"),
 )
 """(error class, rules, when): rendered into the service description."""

@@ -14,9 +14,10 @@ import copy
 from typing import Any, Final
 
 from services.dmp import rendering
+from services.dmp.documents import CONFIDENTIALITE, confidentialite_of
 from services.dmp.errors import FhirInvalide
+from services.dmp.identities import Identite
 from services.dmp.records import Document, Profile
-from services.dmp.service import CONFIDENTIALITE, Identite, confidentialite_of
 from services.dmp.typecodes import CATEGORIES, LOINC, TYPES
 from shared.errors import SandboxError
 from shared.identifiers import OID_INS_NIA, OID_INS_NIR, OID_INS_NIR_DEMO, OID_INS_NIR_TEST

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
-from services.dmp import fhir, lifecycle, matrix_store, rendering, repository, service
+from services.dmp import consultation, documents, fhir, identities, lifecycle, matrix_store, rendering
 from services.dmp.access import parse_mode
 from services.dmp.errors import FhirInvalide
 from services.dmp.lifecycle import ms
+from services.dmp.repository import profiles as profile_rows
 from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder
 from shared.app import StrictJsonRoute
 from shared.auth import require_professional
@@ -72,10 +73,10 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     ) -> Response:
         """Whether the patient has an active DMP: one Patient entry, or none."""
         require_professional(actor)
-        matricule = service.check_ins(fhir.parse_identifier(identifier, "identifier"))
+        matricule = identities.check_ins(fhir.parse_identifier(identifier, "identifier"))
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
-            found = repository.get_profile(conn, matricule)
+            found = profile_rows.get_profile(conn, matricule)
         active = found is not None and lifecycle.statut(found.dates, now) in lifecycle.EXISTS
         entries = [fhir.patient(found)] if active and found is not None else []
         return _fhir(fhir.bundle(entries, base(request)))
@@ -107,10 +108,10 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         if date_acte.tzinfo is None:
             raise FhirInvalide("context.period.start needs a time zone", rule="fhir-resource")
         if previous is None:
-            path_ins = service.check_ins((identite.matricule if identite else None) or "")
+            path_ins = identities.check_ins((identite.matricule if identite else None) or "")
         else:
             with tenant.reading() as conn:
-                path_ins = service.document_of(conn, previous).ins
+                path_ins = documents.document_of(conn, previous).ins
         new = await feeder.new_document(
             request,
             tenant,
@@ -126,10 +127,10 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
             if previous is None:
-                doc = service.deposit(conn, service.Deposit(path_ins, pro, new, now))
+                doc = documents.deposit(conn, documents.Deposit(path_ins, pro, new, now))
             else:
-                doc = service.replace_document(conn, previous, pro, new, None, now)
-            oid = service.profile_oid(conn, doc.ins)
+                doc = documents.replace_document(conn, previous, pro, new, None, now)
+            oid = identities.profile_oid(conn, doc.ins)
         location = f"{base(request)}/DocumentReference/{doc.id}"
         return _fhir(fhir.document_reference(doc, oid), 201, {"Location": location})
 
@@ -152,17 +153,17 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     ) -> Response:
         """ITI-67: the DocumentReferences this professional may see, by the same rules as the JSON API."""
         pro = require_professional(actor)
-        matricule = service.check_ins(fhir.parse_identifier(patient_identifier, "patient.identifier"))
+        matricule = identities.check_ins(fhir.parse_identifier(patient_identifier, "patient.identifier"))
         mode = parse_mode(access_mode)
-        wanted = service.Filtre(
+        wanted = documents.Filtre(
             type_codes=None if type is None else frozenset({type.rpartition("|")[2]}),
             statut={"current": "current", "superseded": "superseded"}.get(status or "", "all"),
         )
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
-        session, found, _ = service.search_documents(
-            tenant, service.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
-        )
+        search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
+        with tenant.unit_of_work() as conn:
+            session, found, _ = consultation.search_documents(conn, search)
         oid = session.profile.oid
         return _fhir(fhir.bundle([fhir.document_reference(d, oid) for d in found], base(request)))
 
@@ -184,7 +185,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
         with tenant.unit_of_work() as conn:
-            doc, contenu, session = service.read(
+            doc, contenu, session = consultation.read(
                 conn, document_id, pro, mode, access_justification, matrice, now
             )
         return _fhir(fhir.document_reference(doc, session.profile.oid, contenu))
@@ -211,23 +212,23 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         pro = require_professional(actor)
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            doc = service.document_of(conn, document_id)
-            oid = service.profile_oid(conn, doc.ins)
+            doc = documents.document_of(conn, document_id)
+            oid = identities.profile_oid(conn, doc.ins)
             patched = fhir.apply_patch(fhir.document_reference(doc, oid), operations)
             status, archived, codes = fhir.patched_state(patched)
             if status == "entered-in-error":
-                service.delete_by_professional(conn, document_id, pro, now)
-                doc = service.document_of_any(conn, document_id)
+                documents.delete_by_professional(conn, document_id, pro, now)
+                doc = documents.document_of_any(conn, document_id)
             elif status != fhir.document_reference(doc, oid)["status"]:
                 raise FhirInvalide(
                     "status changes only to entered-in-error (replace to supersede)", rule="fhir-patch"
                 )
             else:
-                doc = service.change_by_professional(
+                doc = documents.change_by_professional(
                     conn,
                     document_id,
                     pro,
-                    service.Changement(
+                    documents.Changement(
                         archived=archived,
                         masque_ps="MASQUE_PS" in codes,
                         invisible_patient="INVISIBLE_PATIENT" in codes,

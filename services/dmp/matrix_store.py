@@ -11,9 +11,10 @@ import threading
 import time
 from weakref import WeakKeyDictionary
 
-from services.dmp import matrice, repository
+from services.dmp import matrice
 from services.dmp.errors import MatriceInvalide
 from services.dmp.matrice import Matrice
+from services.dmp.repository import matrix as matrix_rows
 from shared.tenants import Tenant
 
 _cache: WeakKeyDictionary[Tenant, tuple[float, Matrice]] = WeakKeyDictionary()
@@ -27,7 +28,7 @@ def matrice_of(tenant: Tenant, cache_seconds: float | None) -> Matrice:
     if hit is not None and (cache_seconds is None or now - hit[0] < cache_seconds):
         return hit[1]
     with tenant.reading() as conn:
-        document = repository.get_matrice(conn)
+        document = matrix_rows.get_matrice(conn)
     found = matrice.DEFAULT if document is None else matrice.parse(document, "uploaded")
     with _lock:
         _cache[tenant] = (now, found)
@@ -41,7 +42,7 @@ def upload(tenant: Tenant, document: bytes, now: int) -> Matrice:
     except ValueError as exc:
         raise MatriceInvalide(f"the matrix file is not valid: {exc}", rule="matrix-file") from None
     with tenant.unit_of_work() as conn:
-        repository.put_matrice(conn, document.decode("utf-8"), now)
+        matrix_rows.put_matrice(conn, document.decode("utf-8"), now)
     with _lock:
         _cache[tenant] = (time.monotonic(), parsed)
     return parsed
@@ -49,7 +50,7 @@ def upload(tenant: Tenant, document: bytes, now: int) -> Matrice:
 
 def restore_default(tenant: Tenant) -> Matrice:
     with tenant.unit_of_work() as conn:
-        repository.delete_matrice(conn)
+        matrix_rows.delete_matrice(conn)
     with _lock:
         _cache[tenant] = (time.monotonic(), matrice.DEFAULT)
     return matrice.DEFAULT

@@ -3,16 +3,10 @@ SQLite and PostgreSQL, and cheap to read on the hot paths."""
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
-
-
-def new_documents_rev() -> int:
-    return secrets.randbits(62)
 
 
 class DmpProfile(Base):
@@ -42,13 +36,6 @@ class DmpProfile(Base):
     centre_15: Mapped[bool] = mapped_column(Boolean)
     bris_de_glace: Mapped[bool] = mapped_column(Boolean)
     masques_en_urgence: Mapped[bool] = mapped_column(Boolean)
-    documents_rev: Mapped[int] = mapped_column(
-        BigInteger,
-        default=new_documents_rev,
-        server_default="0",
-        doc="Replaced by a random value whenever one of the profile's documents is written (triggers of "
-        "migration 0002): documents kept in memory are current while it still has the value read with them",
-    )
 
 
 class DmpRepresentant(Base):

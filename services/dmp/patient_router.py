@@ -4,12 +4,12 @@ representative acts on a minor's profile with ``?profil=<INS of the minor>``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import Connection
 
-from services.dmp import lifecycle, rendering, repository, service
+from services.dmp import documents, identities, lifecycle, patient_space, rendering
 from services.dmp.access import Reglages
 from services.dmp.config import get_dmp_settings
 from services.dmp.errors import (
@@ -27,16 +27,13 @@ from services.dmp.errors import (
     TypeRefuse,
 )
 from services.dmp.lifecycle import ms
+from services.dmp.repository import documents as document_rows
+from services.dmp.repository import profiles as profile_rows
+from services.dmp.repository import traces as trace_rows
 from services.dmp.router import (
-    AuteurQuery,
-    DateMaxQuery,
-    DateMinQuery,
     DocumentPath,
-    StatutQuery,
-    TypeCodeQuery,
+    DocumentQueryDep,
     filtre,
-    json_response,
-    responses,
 )
 from services.dmp.schemas import (
     ActivationCreate,
@@ -57,7 +54,7 @@ from services.dmp.schemas import (
 from shared.app import StrictJsonRoute
 from shared.auth import Actor, TokenError, require_patient
 from shared.dependencies import ActorDep, TenantDep
-from shared.errors import Forbidden
+from shared.errors import Forbidden, error_responses
 from shared.runtime import Runtime
 from shared.tenants import Tenant
 
@@ -74,108 +71,108 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/v1/me", tags=["patients (Mon espace santé)"], route_class=StrictJsonRoute)
     settings = get_dmp_settings()
 
-    def context(tenant: Tenant, actor: Actor, profil: str | None, conn: Connection) -> service.PatientContext:
+    def context(
+        tenant: Tenant, actor: Actor, profil: str | None, conn: Connection
+    ) -> patient_space.PatientContext:
         patient = require_patient(actor)
-        return service.patient_context(conn, patient.ins, profil, tenant.clock.now().date())
+        return patient_space.patient_context(conn, patient.ins, profil, tenant.clock.now().date())
 
-    @router.get("", response_model=None, responses=responses(ProfileRead, *_BASE))
-    async def get_profile(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> Response:
+    @router.get("", response_model=ProfileRead, responses=error_responses(*_BASE))
+    async def get_profile(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> dict[str, Any]:
         """The profile: status (computed from the dates and the tenant clock), settings, representatives."""
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            representants = repository.representants(conn, ctx.profile.ins)
+            representants = profile_rows.representants(conn, ctx.profile.ins)
             today = tenant.clock.now().date()
             geres: tuple[str, ...] = ()
             if not ctx.representant:
-                children = repository.represented_by(conn, ctx.profile.ins)
+                children = profile_rows.represented_by(conn, ctx.profile.ins)
                 geres = tuple(
                     child
                     for child in children
-                    if (found := repository.get_profile(conn, child)) is not None
-                    and service.is_minor(found.date_naissance, today)
+                    if (found := profile_rows.get_profile(conn, child)) is not None
+                    and identities.is_minor(found.date_naissance, today)
                 )
         statut = lifecycle.statut(ctx.profile.dates, now)
-        return json_response(rendering.profile(ctx.profile, statut, representants, geres, ctx.representant))
+        return rendering.profile(ctx.profile, statut, representants, geres, ctx.representant)
 
     @router.post(
         "/activation",
-        response_model=None,
-        responses=responses(ProfileRead, *_BASE, DmpFerme, ActivationRefusee, CycleDeVieRefuse),
+        response_model=ProfileRead,
+        responses=error_responses(*_BASE, DmpFerme, ActivationRefusee, CycleDeVieRefuse),
     )
     async def activate(
         tenant: TenantDep, actor: ActorDep, body: ActivationCreate, profil: ProfilQuery = None
-    ) -> Response:
+    ) -> dict[str, Any]:
         """Activate Mon espace santé with the code of the invitation (creates it before the six weeks)."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.activate(conn, context(tenant, actor, profil, conn), body.code, now)
+            patient_space.activate(conn, context(tenant, actor, profil, conn), body.code, now)
         return await get_profile(tenant, actor, profil)
 
     @router.post(
-        "/opposition", response_model=None, responses=responses(ProfileRead, *_BASE, CycleDeVieRefuse)
+        "/opposition", response_model=ProfileRead, responses=error_responses(*_BASE, CycleDeVieRefuse)
     )
-    async def oppose(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> Response:
+    async def oppose(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> dict[str, Any]:
         """Object to the creation of Mon espace santé (within six weeks of the invitation)."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.oppose(conn, context(tenant, actor, profil, conn), now)
+            patient_space.oppose(conn, context(tenant, actor, profil, conn), now)
         return await get_profile(tenant, actor, profil)
 
-    @router.post("/cloture", response_model=None, responses=responses(ProfileRead, *_BASE, CycleDeVieRefuse))
+    @router.post("/cloture", response_model=ProfileRead, responses=error_responses(*_BASE, CycleDeVieRefuse))
     async def close(
         tenant: TenantDep, actor: ActorDep, body: ClotureCreate, profil: ProfilQuery = None
-    ) -> Response:
+    ) -> dict[str, Any]:
         """Close the profile: its data are archived ten years, then deleted."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.close(conn, context(tenant, actor, profil, conn), body.motif, now)
+            patient_space.close(conn, context(tenant, actor, profil, conn), body.motif, now)
         return await get_profile(tenant, actor, profil)
 
     @router.post(
-        "/reouverture", response_model=None, responses=responses(ProfileRead, *_BASE, CycleDeVieRefuse)
+        "/reouverture", response_model=ProfileRead, responses=error_responses(*_BASE, CycleDeVieRefuse)
     )
-    async def reopen(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> Response:
+    async def reopen(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> dict[str, Any]:
         """Reopen a closed profile: the archive comes back within ten years, else a new empty one."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.reopen(conn, context(tenant, actor, profil, conn), now)
+            patient_space.reopen(conn, context(tenant, actor, profil, conn), now)
         return await get_profile(tenant, actor, profil)
 
-    @router.get("/documents", response_model=None, responses=responses(PatientSearchRead, *_ACTIVE))
+    @router.get("/documents", response_model=PatientSearchRead, responses=error_responses(*_ACTIVE))
     async def list_my_documents(
         tenant: TenantDep,
         actor: ActorDep,
+        query: DocumentQueryDep,
         profil: ProfilQuery = None,
-        type_code: TypeCodeQuery = None,
-        date_acte_min: DateMinQuery = None,
-        date_acte_max: DateMaxQuery = None,
-        auteur: AuteurQuery = None,
-        statut: StatutQuery = "current",
-    ) -> Response:
+    ) -> dict[str, Any]:
         """The profile's documents the patient sees (not INVISIBLE_PATIENT; for a representative, not
         INVISIBLE_REPRESENTANTS_LEGAUX either)."""
-        wanted = filtre(type_code, date_acte_min, date_acte_max, auteur, statut)
+        wanted = filtre(query)
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            found = service.patient_documents(conn, ctx, wanted, now)
-        return json_response(
-            {"ins": ctx.profile.ins, "total": len(found), "documents": [rendering.document(d) for d in found]}
-        )
+            found = patient_space.patient_documents(conn, ctx, wanted, now)
+        return {
+            "ins": ctx.profile.ins,
+            "total": len(found),
+            "documents": [rendering.document(d) for d in found],
+        }
 
     @router.post(
         "/documents",
         status_code=201,
-        response_model=None,
-        responses=responses(DocumentRead, *_ACTIVE, TypeRefuse, FormatRefuse, DocumentTropGros, status=201),
+        response_model=DocumentRead,
+        responses=error_responses(*_ACTIVE, TypeRefuse, FormatRefuse, DocumentTropGros),
     )
     async def add_my_document(
         tenant: TenantDep, actor: ActorDep, body: PatientDocumentCreate, profil: ProfilQuery = None
-    ) -> Response:
+    ) -> dict[str, Any]:
         """Add a document of one's own (DOCPAT01-09, EXPPAT_1-3; directives anticipées by an adult)."""
-        contenu = service.check_contenu(body.format, body.contenu, settings.max_document_bytes)
-        new = service.NewDocument(
+        contenu = documents.check_contenu(body.format, body.contenu, settings.max_document_bytes)
+        new = documents.NewDocument(
             type_code=body.type_code,
             titre=body.titre,
             date_acte=ms(body.date_acte),
@@ -186,28 +183,28 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         )
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            doc = service.patient_deposit(conn, context(tenant, actor, profil, conn), new, now)
-        return json_response(rendering.document(doc), 201)
+            doc = patient_space.patient_deposit(conn, context(tenant, actor, profil, conn), new, now)
+        return rendering.document(doc)
 
     @router.get(
         "/documents/{document_id}",
-        response_model=None,
-        responses=responses(DocumentContentRead, *_ACTIVE, DocumentInconnu),
+        response_model=DocumentContentRead,
+        responses=error_responses(*_ACTIVE, DocumentInconnu),
     )
     async def read_my_document(
         tenant: TenantDep, actor: ActorDep, document_id: DocumentPath, profil: ProfilQuery = None
-    ) -> Response:
+    ) -> dict[str, Any]:
         """One of the profile's documents, with its content."""
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
-            doc = service.patient_document(conn, context(tenant, actor, profil, conn), document_id, now)
-            contenu = repository.get_contenu(conn, doc.id) or b""
-        return json_response(rendering.document_with_content(doc, contenu))
+            doc = patient_space.patient_document(conn, context(tenant, actor, profil, conn), document_id, now)
+            contenu = document_rows.get_contenu(conn, doc.id) or b""
+        return rendering.document_with_content(doc, contenu)
 
     @router.patch(
         "/documents/{document_id}",
-        response_model=None,
-        responses=responses(DocumentRead, *_ACTIVE, DocumentInconnu),
+        response_model=DocumentRead,
+        responses=error_responses(*_ACTIVE, DocumentInconnu),
     )
     async def change_my_document(
         tenant: TenantDep,
@@ -215,19 +212,21 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         document_id: DocumentPath,
         body: PatientDocumentUpdate,
         profil: ProfilQuery = None,
-    ) -> Response:
+    ) -> dict[str, Any]:
         """Hide a document from professionals or show it again (MASQUE_PS); archive it."""
-        change = service.Changement(archived=body.archive, masque_ps=body.masque_ps)
+        change = documents.Changement(archived=body.archive, masque_ps=body.masque_ps)
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            doc = service.patient_change(conn, context(tenant, actor, profil, conn), document_id, change, now)
-        return json_response(rendering.document(doc))
+            doc = patient_space.patient_change(
+                conn, context(tenant, actor, profil, conn), document_id, change, now
+            )
+        return rendering.document(doc)
 
     @router.delete(
         "/documents/{document_id}",
         status_code=204,
         response_model=None,
-        responses=responses(None, *_ACTIVE, DocumentInconnu),
+        responses=error_responses(*_ACTIVE, DocumentInconnu),
     )
     async def delete_my_document(
         tenant: TenantDep, actor: ActorDep, document_id: DocumentPath, profil: ProfilQuery = None
@@ -235,51 +234,53 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Delete a document from the profile."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.patient_delete(conn, context(tenant, actor, profil, conn), document_id, now)
+            patient_space.patient_delete(conn, context(tenant, actor, profil, conn), document_id, now)
         return Response(status_code=204)
 
-    @router.get("/historique", response_model=None, responses=responses(list[TraceRead], *_ACTIVE))
+    @router.get("/historique", response_model=list[TraceRead], responses=error_responses(*_ACTIVE))
     async def access_history(
         tenant: TenantDep,
         actor: ActorDep,
         profil: ProfilQuery = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    ) -> Response:
+    ) -> list[dict[str, Any]]:
         """The access history: consultations, deposits, changes, emergency accesses, newest first."""
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            service.require_activated(lifecycle.statut(ctx.profile.dates, now))
-            rows = repository.list_traces(conn, ctx.profile.ins, limit)
-        return json_response([rendering.trace(r) for r in rows])
+            patient_space.require_activated(lifecycle.statut(ctx.profile.dates, now))
+            rows = trace_rows.list_traces(conn, ctx.profile.ins, limit)
+        return [rendering.trace(r) for r in rows]
 
-    @router.get("/notifications", response_model=None, responses=responses(list[NotificationRead], *_BASE))
+    @router.get("/notifications", response_model=list[NotificationRead], responses=error_responses(*_BASE))
     async def notifications(
         tenant: TenantDep,
         actor: ActorDep,
         profil: ProfilQuery = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    ) -> Response:
+    ) -> list[dict[str, Any]]:
         """Notifications: each professional's first access, every emergency access, new documents."""
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            items = repository.list_notifications(conn, ctx.profile.ins, limit)
-        return json_response([rendering.notification(n) for n in items])
+            items = trace_rows.list_notifications(conn, ctx.profile.ins, limit)
+        return [rendering.notification(n) for n in items]
 
     @router.get(
-        "/professionnels", response_model=None, responses=responses(list[ProfessionnelRead], *_ACTIVE)
+        "/professionnels", response_model=list[ProfessionnelRead], responses=error_responses(*_ACTIVE)
     )
-    async def professionals(tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None) -> Response:
+    async def professionals(
+        tenant: TenantDep, actor: ActorDep, profil: ProfilQuery = None
+    ) -> list[dict[str, Any]]:
         """The professionals who accessed the profile, were authorised or blocked."""
         with tenant.reading() as conn:
             ctx = context(tenant, actor, profil, conn)
-            items = repository.list_liens(conn, ctx.profile.ins)
-        return json_response([rendering.lien(i) for i in items])
+            items = profile_rows.list_liens(conn, ctx.profile.ins)
+        return [rendering.lien(i) for i in items]
 
     @router.put(
         "/professionnels/{idnat}",
-        response_model=None,
-        responses=responses(list[ProfessionnelRead], *_ACTIVE, ProfessionnelInconnu),
+        response_model=list[ProfessionnelRead],
+        responses=error_responses(*_ACTIVE, ProfessionnelInconnu),
     )
     async def set_professional(
         tenant: TenantDep,
@@ -287,20 +288,20 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         idnat: IdNatPath,
         body: ProfessionnelUpdate,
         profil: ProfilQuery = None,
-    ) -> Response:
+    ) -> list[dict[str, Any]]:
         """Authorise or block a professional (a blocked professional is refused in every mode)."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
             ctx = context(tenant, actor, profil, conn)
-            service.set_professional(conn, ctx, idnat, body.statut, now)
-            items = repository.list_liens(conn, ctx.profile.ins)
-        return json_response([rendering.lien(i) for i in items])
+            patient_space.set_professional(conn, ctx, idnat, body.statut, now)
+            items = profile_rows.list_liens(conn, ctx.profile.ins)
+        return [rendering.lien(i) for i in items]
 
     @router.delete(
         "/professionnels/{idnat}",
         status_code=204,
         response_model=None,
-        responses=responses(None, *_ACTIVE, ProfessionnelInconnu),
+        responses=error_responses(*_ACTIVE, ProfessionnelInconnu),
     )
     async def forget_professional(
         tenant: TenantDep, actor: ActorDep, idnat: IdNatPath, profil: ProfilQuery = None
@@ -308,32 +309,32 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         """Withdraw an authorisation or lift a block."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.forget_professional(conn, context(tenant, actor, profil, conn), idnat, now)
+            patient_space.forget_professional(conn, context(tenant, actor, profil, conn), idnat, now)
         return Response(status_code=204)
 
-    @router.put("/parametres-urgence", response_model=None, responses=responses(ProfileRead, *_ACTIVE))
+    @router.put("/parametres-urgence", response_model=ProfileRead, responses=error_responses(*_ACTIVE))
     async def set_emergency_settings(
         tenant: TenantDep, actor: ActorDep, body: ReglagesUpdate, profil: ProfilQuery = None
-    ) -> Response:
+    ) -> dict[str, Any]:
         """Emergency settings: centre-15 access, bris de glace, masked documents in an emergency."""
         now = ms(tenant.clock.now())
         reglages = Reglages(body.centre_15, body.bris_de_glace, body.masques_en_urgence)
         with tenant.unit_of_work() as conn:
-            service.set_reglages(conn, context(tenant, actor, profil, conn), reglages, now)
+            patient_space.set_reglages(conn, context(tenant, actor, profil, conn), reglages, now)
         return await get_profile(tenant, actor, profil)
 
     @router.put(
         "/medecin-traitant",
-        response_model=None,
-        responses=responses(ProfileRead, *_ACTIVE, ProfessionnelInconnu),
+        response_model=ProfileRead,
+        responses=error_responses(*_ACTIVE, ProfessionnelInconnu),
     )
     async def set_medecin_traitant(
         tenant: TenantDep, actor: ActorDep, body: MedecinTraitantUpdate, profil: ProfilQuery = None
-    ) -> Response:
+    ) -> dict[str, Any]:
         """Declare (or clear) the médecin traitant DMP, who sees the documents masked to professionals."""
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.set_medecin_traitant(conn, context(tenant, actor, profil, conn), body.idnat, now)
+            patient_space.set_medecin_traitant(conn, context(tenant, actor, profil, conn), body.idnat, now)
         return await get_profile(tenant, actor, profil)
 
     return router

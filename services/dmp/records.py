@@ -25,9 +25,6 @@ class Profile:
     data_since: int | None
     medecin_traitant: str | None
     reglages: Reglages
-    documents_rev: int
-    """Replaced by a random value whenever one of the profile's documents is written (see
-    ``services.dmp.document_lists``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +41,7 @@ class LienRecord:
 
 
 class Document(NamedTuple):
-    """A document's metadata. A named tuple: a search builds one per row straight from the driver's
-    tuple (flags may come back as 0 / 1 from SQLite: read them as truth values)."""
+    """A document's metadata (flags may come back as 0 / 1 from SQLite: read them as truth values)."""
 
     id: str
     ins: str

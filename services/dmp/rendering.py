@@ -1,15 +1,16 @@
-"""The DMP's records as the JSON the API answers (plain dicts: the hot paths skip response models)."""
+"""The DMP's records as the JSON the API answers: plain dicts, each the shape of a ``schemas`` model."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Final
+from typing import Any
 
 from services.dmp import lifecycle
+from services.dmp.documents import confidentialite_of
 from services.dmp.records import Document, LienRecord, Notification, Profile
-from services.dmp.service import CONFIDENTIALITE, confidentialite_of
 from services.dmp.typecodes import TYPES
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -67,89 +68,25 @@ def document(doc: Document) -> dict[str, Any]:
     }
 
 
+def status(found: dict[str, Any]) -> dict[str, Any]:
+    """TD0.2's answer (``StatusRead``): ``consultation.status`` with its instant in ISO 8601."""
+    closed = found.get("date_fermeture")
+    return found if closed is None else {**found, "date_fermeture": iso(closed)}
+
+
 def base64_of(contenu: bytes) -> str:
     return base64.b64encode(contenu).decode("ascii")
 
 
-_quote = json.encoder.encode_basestring  # the C escaper json.dumps uses: '"' + escaped + '"'
-_TYPE_JSON = {
-    code: json.dumps(body, ensure_ascii=False, separators=(",", ":")) for code, body in _TYPE_CACHE.items()
-}
-_CONFIDENTIALITE_JSON = {
-    flags: json.dumps(
-        [code for code, on in zip(CONFIDENTIALITE, flags, strict=True) if on], separators=(",", ":")
-    )
-    for flags in ((a, b, c) for a in (False, True) for b in (False, True) for c in (False, True))
-}
-
-
-def _q(value: str | None) -> str:
-    return "null" if value is None else _quote(value)
-
-
-_FRAGMENTS: dict[Document, str] = {}
-FRAGMENTS_KEPT: Final = 100_000
-"""Rendered documents kept in memory, keyed by the whole record: a changed document is another key,
-so the cache never answers stale JSON, in one process or several sharing a database."""
-
-
-def document_json(doc: Document) -> str:
-    """``document(doc)`` as JSON text, written directly (building dicts for json.dumps measured several
-    times slower; ``tests/dmp/test_dmp_rendering.py`` checks both agree) and kept per record."""
-    found = _FRAGMENTS.get(doc)
-    if found is None:
-        if len(_FRAGMENTS) >= FRAGMENTS_KEPT:
-            _FRAGMENTS.clear()
-        found = _FRAGMENTS[doc] = _render(doc)
-    return found
-
-
-def _render(doc: Document) -> str:
-    type_json = _TYPE_JSON.get(doc.type_code)
-    if type_json is None:
-        type_json = json.dumps(document(doc)["type_code"], ensure_ascii=False, separators=(",", ":"))
-    structure = (
-        "null"
-        if doc.structure_id is None
-        else f'{{"id":{_quote(doc.structure_id)},"nom":{_q(doc.structure_nom)}}}'
-    )
-    flags = (bool(doc.masque_ps), bool(doc.invisible_patient), bool(doc.invisible_representants))
-    return (
-        f'{{"id":{_quote(doc.id)},"ins":{_quote(doc.ins)},"set_id":{_quote(doc.set_id)},'
-        f'"version":{int(doc.version)},"remplace":{_q(doc.replaces)},"statut":{_quote(doc.status)},'
-        f'"archive":{"true" if doc.archived else "false"},"type_code":{type_json},'
-        f'"titre":{_quote(doc.titre)},'
-        f'"date_acte":"{iso(doc.date_acte)}","date_depot":"{iso(doc.deposited_at)}",'
-        f'"auteur":{{"kind":{_quote(doc.auteur_kind)},"id":{_quote(doc.auteur_id)},'
-        f'"nom":{_quote(doc.auteur_nom)},"profession":{_q(doc.auteur_profession)}}},'
-        f'"structure":{structure},"format":{_quote(doc.format)},"taille":{int(doc.taille)},'
-        f'"hash":{_quote(doc.hash)},"confidentialite":{_CONFIDENTIALITE_JSON[flags]}}}'
-    )
-
-
-_BODIES: dict[int, tuple[tuple[Document, ...], str, int | None, bytes]] = {}
-BODIES_KEPT_BYTES: Final = 32 * 1024 * 1024
-_bodies_bytes = 0
-
-
-def search_json(ins: str, documents: tuple[Document, ...], invisibles: int | None) -> bytes:
-    """The body of a search answer (professionals: with the count of documents invisible to the
-    patient). A search repeated on unchanged documents hands the very same tuple: its body is kept,
-    found by identity (the entry holds the tuple, so its ``id`` cannot be reused while it lives), for
-    BODIES_KEPT_BYTES of bodies in all."""
-    global _bodies_bytes
-    same = _BODIES.get(id(documents))
-    if same is not None and same[0] is documents and same[1] == ins and same[2] == invisibles:
-        return same[3]
-    counted = "" if invisibles is None else f'"invisibles_patient":{invisibles},'
-    listed = ",".join(document_json(d) for d in documents)
-    body = f'{{"ins":{_quote(ins)},"total":{len(documents)},{counted}"documents":[{listed}]}}'.encode()
-    if _bodies_bytes + len(body) > BODIES_KEPT_BYTES:
-        _BODIES.clear()
-        _bodies_bytes = 0
-    _BODIES[id(documents)] = (documents, ins, invisibles, body)
-    _bodies_bytes += len(body)
-    return body
+def search(ins: str, documents: Sequence[Document], invisibles: int) -> dict[str, Any]:
+    """A professional's search answer (``SearchRead``): the documents, and how many of them the patient
+    cannot see."""
+    return {
+        "ins": ins,
+        "total": len(documents),
+        "invisibles_patient": invisibles,
+        "documents": [document(doc) for doc in documents],
+    }
 
 
 def document_with_content(doc: Document, contenu: bytes) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
-from services.dmp import batching, matrix_store, rendering, service
+from services.dmp import consultation, documents, identities, matrix_store, rendering
 from services.dmp.access import Mode, parse_mode
 from services.dmp.clients import InsiClient
 from services.dmp.config import get_dmp_settings
@@ -26,7 +26,6 @@ from services.dmp.errors import (
     InsManquant,
     MatriceInvalide,
     ModeAccesInvalide,
-    ParametreInvalide,
     PatientInconnu,
     TypeRefuse,
     VersionPerimee,
@@ -35,19 +34,19 @@ from services.dmp.lifecycle import ms
 from services.dmp.schemas import (
     DocumentContentRead,
     DocumentCreate,
+    DocumentQuery,
     DocumentRead,
     DocumentUpdate,
     PatientIdentiteCreate,
     SearchRead,
     StatusRead,
 )
-from shared.app import BEARER_SCHEME, StrictJsonRoute, hot_json_route, hot_route, json_body
+from shared.app import StrictJsonRoute
 from shared.auth import TokenError, bearer_token, require_professional
 from shared.clients import UpstreamError
-from shared.dependencies import ActorDep, TenantDep, get_actor, request_tenant
-from shared.errors import Forbidden, SandboxError, error_responses
+from shared.dependencies import ActorDep, TenantDep
+from shared.errors import Forbidden, error_responses
 from shared.runtime import Runtime
-from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER
 from shared.tenants import Tenant
 
 ACCESS_MODE_HEADER: Final = "X-Access-Mode"
@@ -87,39 +86,21 @@ _FEED: Final = (
 )
 
 
-def json_response(body: Any, status: int = 200) -> Response:
-    return Response(rendering.dumps(body), status_code=status, media_type="application/json")
-
-
-def responses(
-    model: type[Any] | None, *errors: type[SandboxError], status: int = 200
-) -> dict[int | str, dict[str, Any]]:
-    found = error_responses(*errors)
-    if model is not None:
-        found[status] = {"model": model}
-    return found
-
-
-def filtre(
-    type_code: list[str] | None,
-    date_min: datetime | None,
-    date_max: datetime | None,
-    auteur: str | None,
-    statut: str,
-) -> service.Filtre:
-    return service.Filtre(
-        type_codes=None if not type_code else frozenset(type_code),
-        date_from=None if date_min is None else ms(date_min),
-        date_to=None if date_max is None else ms(date_max),
-        auteur=auteur,
-        statut=statut,
+def filtre(query: DocumentQuery) -> documents.Filtre:
+    """The service's criteria from a search's query parameters."""
+    return documents.Filtre(
+        type_codes=None if not query.type_code else frozenset(query.type_code),
+        date_from=None if query.date_acte_min is None else ms(query.date_acte_min),
+        date_to=None if query.date_acte_max is None else ms(query.date_acte_max),
+        auteur=query.auteur,
+        statut=query.statut,
     )
 
 
-def identite_of(body: PatientIdentiteCreate | None) -> service.Identite | None:
+def identite_of(body: PatientIdentiteCreate | None) -> identities.Identite | None:
     if body is None:
         return None
-    return service.Identite(
+    return identities.Identite(
         matricule=body.matricule,
         oid=body.oid,
         nom_naissance=body.nom_naissance,
@@ -130,17 +111,7 @@ def identite_of(body: PatientIdentiteCreate | None) -> service.Identite | None:
     )
 
 
-TypeCodeQuery = Annotated[list[str] | None, Query(description="typeCode(s) to keep", max_length=50)]
-DateMinQuery = Annotated[datetime | None, Query(description="Acts from this instant")]
-DateMaxQuery = Annotated[datetime | None, Query(description="Acts up to this instant")]
-AuteurQuery = Annotated[str | None, Query(description="IdNat (or INS) of the author", max_length=40)]
-StatutQuery = Annotated[
-    str,
-    Query(
-        pattern="^(current|archived|superseded|all)$",
-        description="current (default), archived, superseded, all",
-    ),
-]
+DocumentQueryDep = Annotated[DocumentQuery, Query()]
 
 
 class Feeder:
@@ -157,7 +128,7 @@ class Feeder:
         request: Request,
         tenant: Tenant,
         path_ins: str,
-        identite: service.Identite | None,
+        identite: identities.Identite | None,
         *,
         type_code: str,
         titre: str,
@@ -165,13 +136,13 @@ class Feeder:
         format_: str,
         contenu_b64: str,
         confidentialite: list[str],
-    ) -> service.NewDocument:
-        checked = service.check_identite(path_ins, identite)
-        contenu = service.check_contenu(format_, contenu_b64, self.max_bytes)
+    ) -> documents.NewDocument:
+        checked = identities.check_identite(path_ins, identite)
+        contenu = documents.check_contenu(format_, contenu_b64, self.max_bytes)
         verdict = await self.insi.verify(tenant, bearer_token(request.headers.get("authorization")), checked)
-        service.check_verdict(verdict, path_ins)
-        masque, invisible_patient, invisible_rep = service.flags(confidentialite)
-        return service.NewDocument(
+        identities.check_verdict(verdict, path_ins)
+        masque, invisible_patient, invisible_rep = documents.flags(confidentialite)
+        return documents.NewDocument(
             type_code=type_code,
             titre=titre,
             date_acte=ms(date_acte),
@@ -183,7 +154,7 @@ class Feeder:
 
     async def from_body(
         self, request: Request, tenant: Tenant, path_ins: str, body: DocumentCreate
-    ) -> service.NewDocument:
+    ) -> documents.NewDocument:
         return await self.new_document(
             request,
             tenant,
@@ -198,120 +169,6 @@ class Feeder:
         )
 
 
-_INS_PARAMETER: Final[dict[str, Any]] = {
-    "name": "ins",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "title": "Ins"},
-    "description": "Matricule INS of the patient (15 characters)",
-    "examples": {"ins": {"value": "275126322074974"}},
-}
-_TENANT_PARAMETER: Final[dict[str, Any]] = {
-    "name": TENANT_HEADER,
-    "in": "header",
-    "schema": {"type": "string", "default": DEFAULT_TENANT},
-    "description": "Tenant (isolated copy of the seeded world), created on first use",
-}
-DEPOSIT_OPERATION: Final[dict[str, Any]] = {
-    "parameters": [_INS_PARAMETER, _TENANT_PARAMETER],
-    "security": [{BEARER_SCHEME: []}],
-}
-"""The deposit reads its request itself (``hot_route``); this documents it as FastAPI would."""
-SEARCH_PARAMETERS: Final[list[dict[str, Any]]] = [
-    _INS_PARAMETER,
-    {
-        "name": ACCESS_MODE_HEADER,
-        "in": "header",
-        "schema": {"type": "string", "enum": [m.value for m in Mode]},
-        "description": "normal (default), bris-de-glace (justification required) or centre-15 (regulators)",
-    },
-    {
-        "name": ACCESS_JUSTIFICATION_HEADER,
-        "in": "header",
-        "schema": {"type": "string"},
-        "description": "Why the emergency access (bris de glace)",
-    },
-    _TENANT_PARAMETER,
-    {
-        "name": "type_code",
-        "in": "query",
-        "schema": {"type": "array", "items": {"type": "string"}},
-        "description": "typeCode(s) to keep",
-    },
-    {
-        "name": "date_acte_min",
-        "in": "query",
-        "schema": {"type": "string", "format": "date-time"},
-        "description": "Acts from this instant",
-    },
-    {
-        "name": "date_acte_max",
-        "in": "query",
-        "schema": {"type": "string", "format": "date-time"},
-        "description": "Acts up to this instant",
-    },
-    {
-        "name": "auteur",
-        "in": "query",
-        "schema": {"type": "string", "maxLength": 40},
-        "description": "IdNat (or INS) of the author",
-    },
-    {
-        "name": "statut",
-        "in": "query",
-        "schema": {
-            "type": "string",
-            "enum": ["current", "archived", "superseded", "all"],
-            "default": "current",
-        },
-        "description": "current (default), archived, superseded, all",
-    },
-]
-_STATUTS: Final = frozenset({"current", "archived", "superseded", "all"})
-
-
-def _instant(name: str, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ParametreInvalide(f"query.{name}: not an ISO 8601 instant", rule=None) from None
-    if parsed.tzinfo is None:
-        raise ParametreInvalide(f"query.{name}: the instant needs a time zone", rule=None)
-    return parsed
-
-
-_NO_CRITERIA: Final = service.Filtre()
-
-
-def search_parameters(request: Request) -> tuple[Mode, str | None, service.Filtre]:
-    """The access mode, the justification and the search criteria, read from the request by hand."""
-    headers = request.headers
-    mode, justification = (
-        parse_mode(headers.get(ACCESS_MODE_HEADER)),
-        headers.get(ACCESS_JUSTIFICATION_HEADER),
-    )
-    if not request.scope["query_string"]:
-        return mode, justification, _NO_CRITERIA
-    query = request.query_params
-    statut = query.get("statut", "current")
-    if statut not in _STATUTS:
-        raise ParametreInvalide("query.statut: current, archived, superseded or all", rule=None)
-    auteur = query.get("auteur")
-    if auteur is not None and len(auteur) > 40:
-        raise ParametreInvalide("query.auteur: at most 40 characters", rule=None)
-    types = query.getlist("type_code")
-    wanted = filtre(
-        types[:50] or None,
-        _instant("date_acte_min", query.get("date_acte_min")),
-        _instant("date_acte_max", query.get("date_acte_max")),
-        auteur,
-        statut,
-    )
-    return mode, justification, wanted
-
-
 def build_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["professionals"], route_class=StrictJsonRoute)
     settings = get_dmp_settings()
@@ -319,60 +176,66 @@ def build_router(runtime: Runtime) -> APIRouter:
     matrix_cache: float | None = 1.0 if runtime.settings.uses_postgres else None
 
     @router.get(
-        "/patients/{ins}/status", response_model=None, responses=responses(StatusRead, *_ACCESS, InsMalforme)
+        "/patients/{ins}/status",
+        response_model=StatusRead,
+        response_model_exclude_unset=True,
+        responses=error_responses(*_ACCESS, InsMalforme),
     )
-    async def get_status(tenant: TenantDep, actor: ActorDep, ins: InsPath) -> Response:
+    async def get_status(tenant: TenantDep, actor: ActorDep, ins: InsPath) -> dict[str, Any]:
         """TD0.2: whether the patient has a DMP, its status, and this professional's authorisation."""
         pro = require_professional(actor)
-        matricule = service.check_ins(ins)
+        matricule = identities.check_ins(ins)
         now = ms(tenant.clock.now())
         with tenant.reading() as conn:
-            return json_response(service.status(conn, matricule, pro, now))
+            return rendering.status(consultation.status(conn, matricule, pro, now))
 
     @router.post(
         "/patients/{ins}/documents",
         status_code=201,
-        response_model=None,
-        responses=responses(DocumentRead, *_FEED, status=201),
-        openapi_extra=DEPOSIT_OPERATION,
+        response_model=DocumentRead,
+        responses=error_responses(*_FEED),
     )
-    @hot_json_route(DocumentCreate)
-    async def deposit_document(request: Request) -> Response:
+    async def deposit_document(
+        request: Request, tenant: TenantDep, actor: ActorDep, ins: InsPath, body: DocumentCreate
+    ) -> dict[str, Any]:
         """TD2: feed the DMP with a document (INS checked with INSi: 902, 903, 904, 905)."""
-        tenant = request_tenant(request)
-        pro = require_professional(await get_actor(request))
-        matricule = service.check_ins(request.path_params["ins"])
-        body = await json_body(request, DocumentCreate)
+        pro = require_professional(actor)
+        matricule = identities.check_ins(ins)
         new = await feeder.from_body(request, tenant, matricule, body)
         now = ms(tenant.clock.now())
-        doc = await batching.deposit(tenant, service.Deposit(matricule, pro, new, now))
-        return Response(rendering.document_json(doc).encode(), status_code=201, media_type="application/json")
+        with tenant.unit_of_work() as conn:
+            doc = documents.deposit(conn, documents.Deposit(matricule, pro, new, now))
+        return rendering.document(doc)
 
     @router.get(
         "/patients/{ins}/documents",
-        response_model=None,
-        responses=responses(SearchRead, *_CONSULT, ParametreInvalide),
-        openapi_extra={"parameters": SEARCH_PARAMETERS, "security": [{BEARER_SCHEME: []}]},
+        response_model=SearchRead,
+        responses=error_responses(*_CONSULT),
     )
-    @hot_route
-    async def search_documents(request: Request) -> Response:
+    async def search_documents(
+        tenant: TenantDep,
+        actor: ActorDep,
+        ins: InsPath,
+        query: DocumentQueryDep,
+        access_mode: AccessMode = None,
+        access_justification: AccessJustification = None,
+    ) -> dict[str, Any]:
         """TD3.1: the documents this professional may see (matrix, masking, mode), newest act first."""
-        tenant = request_tenant(request)
-        pro = require_professional(await get_actor(request))
-        matricule = service.check_ins(request.path_params["ins"])
-        mode, justification, wanted = search_parameters(request)
+        pro = require_professional(actor)
+        matricule = identities.check_ins(ins)
+        mode = parse_mode(access_mode)
+        wanted = filtre(query)
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
-        _, found, invisibles = await batching.search(
-            tenant, service.Search(matricule, pro, mode, justification, wanted, matrice, now)
-        )
-        body = rendering.search_json(matricule, found[: settings.search_limit], invisibles)
-        return Response(body, media_type="application/json")
+        search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
+        with tenant.unit_of_work() as conn:
+            _, found, invisibles = consultation.search_documents(conn, search)
+        return rendering.search(matricule, found[: settings.search_limit], invisibles)
 
     @router.get(
         "/documents/{document_id}",
-        response_model=None,
-        responses=responses(DocumentContentRead, *_CONSULT, DocumentInconnu),
+        response_model=DocumentContentRead,
+        responses=error_responses(*_CONSULT, DocumentInconnu),
     )
     async def read_document(
         tenant: TenantDep,
@@ -380,50 +243,48 @@ def build_router(runtime: Runtime) -> APIRouter:
         document_id: DocumentPath,
         access_mode: AccessMode = None,
         access_justification: AccessJustification = None,
-    ) -> Response:
+    ) -> dict[str, Any]:
         """TD3.2: one document with its content (base64), when the rules let this professional see it."""
         pro = require_professional(actor)
         mode = parse_mode(access_mode)
         now = ms(tenant.clock.now())
         matrice = matrix_store.matrice_of(tenant, matrix_cache)
         with tenant.unit_of_work() as conn:
-            doc, contenu, _ = service.read(conn, document_id, pro, mode, access_justification, matrice, now)
-        return json_response(rendering.document_with_content(doc, contenu))
+            doc, contenu, _ = consultation.read(
+                conn, document_id, pro, mode, access_justification, matrice, now
+            )
+        return rendering.document_with_content(doc, contenu)
 
     @router.post(
         "/documents/{document_id}/replace",
         status_code=201,
-        response_model=None,
-        responses=responses(
-            DocumentRead, *_FEED, DocumentInconnu, AuteurNonAutorise, VersionPerimee, status=201
-        ),
+        response_model=DocumentRead,
+        responses=error_responses(*_FEED, DocumentInconnu, AuteurNonAutorise, VersionPerimee),
     )
     async def replace_document(
         request: Request, tenant: TenantDep, actor: ActorDep, document_id: DocumentPath, body: DocumentCreate
-    ) -> Response:
+    ) -> dict[str, Any]:
         """TD2.1: a new version of a document (its author only, 901; the current version only, 900)."""
         pro = require_professional(actor)
         with tenant.reading() as conn:
-            old = service.document_of(conn, document_id)
+            old = documents.document_of(conn, document_id)
         new = await feeder.from_body(request, tenant, old.ins, body)
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            doc = service.replace_document(conn, document_id, pro, new, body.version_attendue, now)
-        return json_response(rendering.document(doc), 201)
+            doc = documents.replace_document(conn, document_id, pro, new, body.version_attendue, now)
+        return rendering.document(doc)
 
     @router.patch(
         "/documents/{document_id}",
-        response_model=None,
-        responses=responses(
-            DocumentRead, *_ACCESS, DocumentInconnu, AuteurNonAutorise, DmpInexistant, DmpFerme
-        ),
+        response_model=DocumentRead,
+        responses=error_responses(*_ACCESS, DocumentInconnu, AuteurNonAutorise, DmpInexistant, DmpFerme),
     )
     async def update_document(
         tenant: TenantDep, actor: ActorDep, document_id: DocumentPath, body: DocumentUpdate
-    ) -> Response:
+    ) -> dict[str, Any]:
         """TD3.3a/b/d: mask or unmask, show to or hide from the patient, archive (the author only, 901)."""
         pro = require_professional(actor)
-        change = service.Changement(
+        change = documents.Changement(
             archived=body.archive,
             masque_ps=body.masque_ps,
             invisible_patient=body.invisible_patient,
@@ -431,21 +292,21 @@ def build_router(runtime: Runtime) -> APIRouter:
         )
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            doc = service.change_by_professional(conn, document_id, pro, change, now)
-        return json_response(rendering.document(doc))
+            doc = documents.change_by_professional(conn, document_id, pro, change, now)
+        return rendering.document(doc)
 
     @router.delete(
         "/documents/{document_id}",
         status_code=204,
         response_model=None,
-        responses=responses(None, *_ACCESS, DocumentInconnu, AuteurNonAutorise, DmpInexistant, DmpFerme),
+        responses=error_responses(*_ACCESS, DocumentInconnu, AuteurNonAutorise, DmpInexistant, DmpFerme),
     )
     async def delete_document(tenant: TenantDep, actor: ActorDep, document_id: DocumentPath) -> Response:
         """TD3.3c: delete a document (its author only, 901)."""
         pro = require_professional(actor)
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            service.delete_by_professional(conn, document_id, pro, now)
+            documents.delete_by_professional(conn, document_id, pro, now)
         return Response(status_code=204)
 
     return router
@@ -460,10 +321,10 @@ def build_sandbox_router(runtime: Runtime) -> APIRouter:
         response_model=None,
         responses={200: {"description": "The matrix, every row as typeCodes"}},
     )
-    async def get_matrix(tenant: TenantDep) -> Response:
+    async def get_matrix(tenant: TenantDep) -> dict[str, Any]:
         """The tenant's habilitation matrix (the default one unless a file was uploaded)."""
         cache: float | None = 1.0 if runtime.settings.uses_postgres else None
-        return json_response(matrix_store.matrice_of(tenant, cache).as_document())
+        return matrix_store.matrice_of(tenant, cache).as_document()
 
     @router.put("/matrice", response_model=None, responses=error_responses(MatriceInvalide))
     async def upload_matrix(
@@ -475,15 +336,15 @@ def build_sandbox_router(runtime: Runtime) -> APIRouter:
                 examples=[{"lignes": [{"profession": "60", "savoir_faire": None, "autorise": ["synthese"]}]}],
             ),
         ],
-    ) -> Response:
+    ) -> dict[str, Any]:
         """Replace the tenant's habilitation matrix with an uploaded file."""
         uploaded = matrix_store.upload(tenant, rendering.dumps(document), ms(tenant.clock.now()))
-        return json_response(uploaded.as_document())
+        return uploaded.as_document()
 
     @router.delete("/matrice", response_model=None)
-    async def restore_matrix(tenant: TenantDep) -> Response:
+    async def restore_matrix(tenant: TenantDep) -> dict[str, Any]:
         """Go back to the default habilitation matrix."""
-        return json_response(matrix_store.restore_default(tenant).as_document())
+        return matrix_store.restore_default(tenant).as_document()
 
     return router
 

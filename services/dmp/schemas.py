@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 Confidentialite = Literal["MASQUE_PS", "INVISIBLE_PATIENT", "INVISIBLE_REPRESENTANTS_LEGAUX"]
 
@@ -70,6 +70,18 @@ class DocumentCreate(_Request):
     confidentialite: list[Confidentialite] = Field(default_factory=list, max_length=3)
     version_attendue: int | None = Field(
         default=None, description="Replacement only: the version being replaced (900 when stale)"
+    )
+
+
+class DocumentQuery(BaseModel):
+    """The criteria of a search of documents (query parameters), every one optional."""
+
+    type_code: list[str] | None = Field(default=None, max_length=50, description="typeCode(s) to keep")
+    date_acte_min: AwareDatetime | None = Field(default=None, description="Acts from this instant")
+    date_acte_max: AwareDatetime | None = Field(default=None, description="Acts up to this instant")
+    auteur: str | None = Field(default=None, max_length=40, description="IdNat (or INS) of the author")
+    statut: Literal["current", "archived", "superseded", "all"] = Field(
+        default="current", description="current (default), archived, superseded, all"
     )
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from services.dmp import repository
 from services.dmp.lifecycle import AUTO_CREATION_MS, DAY_MS, ms
+from services.dmp.repository.tables import insert_many
 from shared.config import SandboxSettings
 from shared.population import Person, Population
 
@@ -62,5 +62,5 @@ def seed(conn: Connection, population: Population, settings: SandboxSettings) ->
             parent = population.person(parent_id)
             if parent is not None:
                 representants.append({"ins": person.ins, "representant_ins": parent.ins})
-    repository.insert_many(conn, "profile", profiles)
-    repository.insert_many(conn, "representant", representants)
+    insert_many(conn, "profile", profiles)
+    insert_many(conn, "representant", representants)

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from services.dmp import rendering, repository, service
+from services.dmp import patient_space, rendering
 from services.dmp.errors import DmpInexistant, InsMalforme
 from services.dmp.lifecycle import ms
-from services.dmp.router import json_response, responses
+from services.dmp.repository import traces as trace_rows
 from services.dmp.schemas import NotificationRead
 from shared.app import StrictJsonRoute
 from shared.auth import Actor, ServiceActor, TokenError
 from shared.dependencies import ActorDep, TenantDep
-from shared.errors import Forbidden
+from shared.errors import Forbidden, error_responses
 from shared.runtime import Runtime
 
 SERVICE_CLIENTS: Final = frozenset({"esante-mssante"})
@@ -34,6 +34,10 @@ class ServiceProfileRead(BaseModel):
     representants: list[str] = Field(description="INS of the legal representatives of a minor")
 
 
+class ClaimedNotificationRead(NotificationRead):
+    ins: str = Field(description="The patient the notification is about")
+
+
 def require_service(actor: Actor) -> ServiceActor:
     """Only a service token of a client in ``SERVICE_CLIENTS`` (a professional's or patient's is refused)."""
     if not isinstance(actor, ServiceActor) or actor.client_id not in SERVICE_CLIENTS:
@@ -46,34 +50,32 @@ def build_service_router(runtime: Runtime) -> APIRouter:
 
     @router.get(
         "/profiles/{ins}",
-        response_model=None,
-        responses=responses(ServiceProfileRead, TokenError, Forbidden, DmpInexistant, InsMalforme),
+        response_model=ServiceProfileRead,
+        responses=error_responses(TokenError, Forbidden, DmpInexistant, InsMalforme),
     )
     async def service_profile(
         tenant: TenantDep, actor: ActorDep, ins: Annotated[str, Path(max_length=20)]
-    ) -> Response:
+    ) -> dict[str, object]:
         """A patient's Mon espace santé status and personal address, for MSSanté's delivery."""
         require_service(actor)
         now = tenant.clock.now()
         with tenant.reading() as conn:
-            body = service.service_profile(conn, ins, ms(now), now.date())
-        return json_response(body)
+            return patient_space.service_profile(conn, ins, ms(now), now.date())
 
     @router.post(
         "/notifications/claim",
-        response_model=None,
-        responses=responses(list[NotificationRead], TokenError, Forbidden),
+        response_model=list[ClaimedNotificationRead],
+        responses=error_responses(TokenError, Forbidden),
     )
     async def claim_notifications(
         tenant: TenantDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
-    ) -> Response:
+    ) -> list[dict[str, Any]]:
         """Take the notifications not sent yet, marking them sent (``envoye``) in the same transaction:
         two callers never both get one. MSSanté's outbox e-mails them to the personal addresses."""
         require_service(actor)
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            claimed = repository.claim_notifications(conn, now, limit)
-        items: list[dict[str, Any]] = [{"ins": ins, **rendering.notification(n)} for ins, n in claimed]
-        return json_response(items)
+            claimed = trace_rows.claim_notifications(conn, now, limit)
+        return [{"ins": ins, **rendering.notification(n)} for ins, n in claimed]
 
     return router

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 import pytest
 from dmp_helpers import TEXT, Cases, Dmp
 
-from services.dmp import repository, service
+from services.dmp import consultation, documents
 from services.dmp.access import Mode
 from services.dmp.errors import VersionPerimee
 from services.dmp.lifecycle import ms
 from services.dmp.matrice import DEFAULT
+from services.dmp.repository import documents as document_rows
+from services.dmp.repository import traces as trace_rows
 from shared.auth import ProfessionalActor
 from shared.population import Professional
 from shared.runtime import Runtime
@@ -39,9 +41,9 @@ def actor_of(pro: Professional) -> ProfessionalActor:
     )
 
 
-def new_document(index: int) -> service.NewDocument:
-    contenu = service.check_contenu("text/plain", TEXT, 1000)
-    return service.NewDocument("11488-4", f"doc {index}", NOW, contenu, False, False, False)
+def new_document(index: int) -> documents.NewDocument:
+    contenu = documents.check_contenu("text/plain", TEXT, 1000)
+    return documents.NewDocument("11488-4", f"doc {index}", NOW, contenu, False, False, False)
 
 
 def run_together(count: int, work) -> list[object]:
@@ -83,13 +85,13 @@ async def test_parallel_transactions_lose_no_deposit(
 
     def deposit(index: int) -> str:
         with tenant.unit_of_work() as conn:
-            return service.deposit(conn, service.Deposit(person.ins, actor, new_document(index), NOW)).id
+            return documents.deposit(conn, documents.Deposit(person.ins, actor, new_document(index), NOW)).id
 
     results = run_together(THREADS, deposit)
     assert all(isinstance(r, str) for r in results), results
     with tenant.reading() as conn:
-        stored = {d.id for d in repository.list_documents(conn, person.ins, None)}
-        traces = repository.list_traces(conn, person.ins, 1000)
+        stored = {d.id for d in document_rows.list_documents(conn, person.ins, None)}
+        traces = trace_rows.list_traces(conn, person.ins, 1000)
     assert stored == set(results)
     assert sum(1 for t in traces if t["action"] == "depot") == THREADS
 
@@ -104,15 +106,16 @@ async def test_racing_first_accesses_notify_once(
     actor = actor_of(cases.pro("60"))
 
     def consult(_: int) -> int:
-        search = service.Search(person.ins, actor, Mode.NORMAL, None, service.Filtre(), DEFAULT, NOW)
-        _, found, _ = service.search_documents(tenant, search)
+        search = consultation.Search(person.ins, actor, Mode.NORMAL, None, documents.Filtre(), DEFAULT, NOW)
+        with tenant.unit_of_work() as conn:
+            _, found, _ = consultation.search_documents(conn, search)
         return len(found)
 
     results = run_together(THREADS, consult)
     assert all(isinstance(r, int) for r in results), results
     with tenant.reading() as conn:
-        notes = repository.list_notifications(conn, person.ins, 100)
-        traces = repository.list_traces(conn, person.ins, 1000)
+        notes = trace_rows.list_notifications(conn, person.ins, 100)
+        traces = trace_rows.list_traces(conn, person.ins, 1000)
     assert [n.kind for n in notes] == ["premier-acces"]
     assert len(traces) == THREADS
 
@@ -126,11 +129,11 @@ async def test_racing_replacements_make_one_version(
     person = cases.person("mes-activated", "adult")
     actor = actor_of(cases.pro("10", "generaliste"))
     with tenant.unit_of_work() as conn:
-        first = service.deposit(conn, service.Deposit(person.ins, actor, new_document(0), NOW))
+        first = documents.deposit(conn, documents.Deposit(person.ins, actor, new_document(0), NOW))
 
     def replace(index: int) -> str:
         with tenant.unit_of_work() as conn:
-            return service.replace_document(conn, first.id, actor, new_document(index), None, NOW).id
+            return documents.replace_document(conn, first.id, actor, new_document(index), None, NOW).id
 
     results = run_together(THREADS, replace)
     winners = [r for r in results if isinstance(r, str)]
@@ -138,5 +141,5 @@ async def test_racing_replacements_make_one_version(
     assert len(winners) == 1, results
     assert all(isinstance(r, VersionPerimee) for r in losers), losers
     with tenant.reading() as conn:
-        current = [d for d in repository.list_documents(conn, person.ins, None) if d.status == "current"]
+        current = [d for d in document_rows.list_documents(conn, person.ins, None) if d.status == "current"]
     assert [d.id for d in current] == winners

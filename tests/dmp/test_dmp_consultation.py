@@ -214,3 +214,20 @@ async def test_search_filters(dmp: Dmp, cases: Cases) -> None:
     assert await dmp.ids(person, mt, auteur=new["auteur"]["id"]) == {new["id"]}
     listed = (await dmp.search(person, mt)).json()["documents"]
     assert [d["id"] for d in listed] == [new["id"], old["id"]]
+
+
+async def test_a_refused_search_leaves_no_trace(dmp: Dmp, cases: Cases) -> None:
+    """A refused search (a rule, a block) writes nothing; a granted one its trace."""
+    person, _, other = await _setup(dmp, cases)
+    pharmacien = await dmp.pro(cases.pro("21"))
+    refused(await dmp.search(person, {**pharmacien, **C15}), 403, "access-refused", "centre15-regulation")
+    assert (await dmp.me(person, "GET", "/historique")).json() == []
+    assert (await dmp.me(person, "GET", "/notifications")).json() == []
+    blocked = cases.pro("10", "generaliste", skip=5)
+    assert (
+        await dmp.me(person, "PUT", f"/professionnels/{blocked.idnat}", json={"statut": "bloque"})
+    ).status_code == 200
+    refused(await dmp.search(person, await dmp.pro(blocked)), 403, "access-refused", "blocked")
+    assert (await dmp.search(person, other)).status_code == 200
+    history = (await dmp.me(person, "GET", "/historique")).json()
+    assert [h["action"] for h in history] == ["consultation", "blocage"]

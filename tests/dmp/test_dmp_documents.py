@@ -270,3 +270,29 @@ async def test_bad_input_is_a_422_not_a_500(dmp: Dmp, cases: Cases) -> None:
     ):
         response = await dmp.http.post(f"/dmp/v1/patients/{person.ins}/documents", json=body, headers=doctor)
         refused(response, 422, "validation-error", None)
+
+
+async def test_a_refused_deposit_writes_nothing(dmp: Dmp, cases: Cases) -> None:
+    """A refused deposit leaves no document, trace or notification; an accepted one leaves all three."""
+    doctor = await _doctor(dmp, cases)
+    person = cases.person("mes-activated", "adult", test=lambda p: not with_mt(p))
+    refused(await dmp.deposit(person, doctor, "60591-5"), 422, "type-code-refused", "vsm-medecin-traitant")
+    assert (await dmp.me(person, "GET", "/historique")).json() == []
+    assert (await dmp.me(person, "GET", "/notifications")).json() == []
+    assert await dmp.ids(person, doctor, statut="all") == set()
+    accepted = await dmp.deposited(person, doctor)
+    actions = [h["action"] for h in (await dmp.me(person, "GET", "/historique")).json()]
+    assert "depot" in actions
+    notes = (await dmp.me(person, "GET", "/notifications")).json()
+    assert accepted["id"] in {n["document_id"] for n in notes}
+
+
+async def test_after_a_tenant_reset_the_search_finds_the_seeded_state(dmp: Dmp, cases: Cases) -> None:
+    doctor = await _doctor(dmp, cases)
+    person = cases.person("mes-activated", "adult")
+    await dmp.deposited(person, doctor)
+    assert await dmp.ids(person, doctor) != set()
+    response = await dmp.http.post(f"/sandbox/tenants/{dmp.tenant}/reset")
+    assert response.status_code == 200, response.text
+    await dmp.freeze()
+    assert await dmp.ids(person, doctor) == set()

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import pytest
 from mss_helpers import Mss, message
 
-from services.dmp import repository as dmp_repository
+from services.dmp.repository import traces as dmp_repository
 from services.mssante.rules import patient_address
 
 pytestmark = pytest.mark.asyncio
