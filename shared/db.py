@@ -202,13 +202,15 @@ def make_engine(url: str, *, pooled: bool = True, synchronous: str = "normal") -
         return engine
     if not pooled:
         return create_engine(url, poolclass=NullPool, connect_args=_PG_CONNECT)
-    # A connection is pinged when taken from the pool: after a PostgreSQL restart the dead ones are
-    # replaced before any statement fails on them. A full pool answers within POOL_WAIT_SECONDS.
+    # No ping when a connection is taken from the pool: it would be one more round trip per block, and
+    # the event loop waits for each. After a PostgreSQL restart the first statement on a dead
+    # connection fails (503 database-unavailable) and SQLAlchemy then drops every connection the pool
+    # held, so the next block connects afresh. A full pool answers within POOL_WAIT_SECONDS.
     return create_engine(
         url,
         pool_size=8,
         max_overflow=8,
-        pool_pre_ping=True,
+        pool_pre_ping=False,
         pool_timeout=POOL_WAIT_SECONDS,
         connect_args=_PG_CONNECT,
     )
