@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from services.eprescription.models import (
     EprescriptionDispensation,
@@ -44,6 +44,23 @@ _LINE_COLUMNS = (
     _line.c.restant,
 )
 """The line's columns, none named as a prescription's: a prescription joined to its lines reads both."""
+
+# The statements of the read by number and the dispensation are built once, with bound parameters:
+# building one costs more than SQLAlchemy's execution of it (whose compiled form it caches).
+_GET = (
+    select(_prescription, *_LINE_COLUMNS)
+    .select_from(_prescription.outerjoin(_line, _line.c.numero == _prescription.c.numero))
+    .where(_prescription.c.numero == bindparam("numero"))
+    .order_by(_line.c.rang)
+)
+_BUMP = update(_prescription).where(
+    _prescription.c.numero == bindparam("target"), _prescription.c.version == bindparam("seen")
+)
+"""Sets the columns its parameters name (``version``, ``statut``...) on the row still at ``seen``."""
+_RESTANT = update(_line).where(
+    _line.c.numero == bindparam("target"), _line.c.rang == bindparam("target_rang")
+)
+_DISPENSE = insert(_dispensation)
 
 
 def _line_of(row: RowMapping) -> Line:
@@ -88,16 +105,7 @@ def _prescription_of(row: RowMapping, lines: tuple[Line, ...]) -> Prescription:
 
 def get(conn: Connection, numero: str) -> Prescription | None:
     """A prescription with its lines, in one statement (one round trip on PostgreSQL)."""
-    rows = (
-        conn.execute(
-            select(_prescription, *_LINE_COLUMNS)
-            .select_from(_prescription.outerjoin(_line, _line.c.numero == _prescription.c.numero))
-            .where(_prescription.c.numero == numero)
-            .order_by(_line.c.rang)
-        )
-        .mappings()
-        .all()
-    )
+    rows = conn.execute(_GET, {"numero": numero}).mappings().all()
     if not rows:
         return None
     lines = tuple(_line_of(row) for row in rows if row["rang"] is not None)
@@ -142,30 +150,29 @@ def bump(
 ) -> bool:
     """Change the prescription row if it is still at version ``seen``; False when another change won."""
     result = conn.execute(
-        update(_prescription)
-        .where(_prescription.c.numero == numero, _prescription.c.version == seen)
-        .values(
-            version=seen + 1,
-            statut=statut,
-            delivrances=delivrances,
-            first_delivery_at=first_delivery_at,
-            closed_at=closed_at,
-        )
+        _BUMP,
+        {
+            "target": numero,
+            "seen": seen,
+            "version": seen + 1,
+            "statut": statut,
+            "delivrances": delivrances,
+            "first_delivery_at": first_delivery_at,
+            "closed_at": closed_at,
+        },
     )
     return result.rowcount == 1
 
 
 def set_restant(conn: Connection, numero: str, rang: int, restant: int) -> None:
-    conn.execute(update(_line).where(_line.c.numero == numero, _line.c.rang == rang).values(restant=restant))
+    conn.execute(_RESTANT, {"target": numero, "target_rang": rang, "restant": restant})
 
 
 def insert_dispensation(
     conn: Connection, numero: str, rang: int, at: int, executant: str, detail: str
 ) -> None:
     conn.execute(
-        insert(_dispensation).values(
-            numero=numero, rang=rang, at=at, executant_idnat=executant, detail=detail
-        )
+        _DISPENSE, {"numero": numero, "rang": rang, "at": at, "executant_idnat": executant, "detail": detail}
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, insert, or_, select, update
 
 from services.mssante.models import (
     MssanteConversation,
@@ -35,12 +35,27 @@ def insert_many(conn: Connection, table: str, rows: Sequence[dict[str, Any]], ba
 # --- mailboxes ----------
 
 
+# The statements of the SMTP path (RCPT, DATA) are built once, with bound parameters: building one costs
+# more than SQLAlchemy's execution of it (whose compiled form it caches).
+_GET_MAILBOX = select(_mailbox).where(_mailbox.c.address == bindparam("address"))
+_ADD_USAGE = (
+    update(_mailbox)
+    .where(
+        _mailbox.c.address == bindparam("target"),
+        _mailbox.c.used_bytes + bindparam("size") <= _mailbox.c.quota_bytes,
+    )
+    .values(used_bytes=_mailbox.c.used_bytes + bindparam("size"))
+)
+_INSERT_MESSAGE = insert(_message).returning(_message.c.id)
+_INSERT_DELIVERY = insert(_delivery)
+
+
 def _mailbox_of(row: RowMapping) -> Mailbox:
     return Mailbox(**row)
 
 
 def get_mailbox(conn: Connection, address: str) -> Mailbox | None:
-    row = conn.execute(select(_mailbox).where(_mailbox.c.address == address)).mappings().first()
+    row = conn.execute(_GET_MAILBOX, {"address": address}).mappings().first()
     return None if row is None else _mailbox_of(row)
 
 
@@ -59,12 +74,7 @@ def list_mailboxes(
 
 def add_usage(conn: Connection, address: str, size: int) -> bool:
     """Count ``size`` more bytes in the mailbox, unless that goes over its quota (then False)."""
-    result = conn.execute(
-        update(_mailbox)
-        .where(_mailbox.c.address == address, _mailbox.c.used_bytes + size <= _mailbox.c.quota_bytes)
-        .values(used_bytes=_mailbox.c.used_bytes + size)
-    )
-    return result.rowcount == 1
+    return conn.execute(_ADD_USAGE, {"target": address, "size": size}).rowcount == 1
 
 
 def set_quota(conn: Connection, address: str, quota: int) -> bool:
@@ -92,12 +102,12 @@ _MESSAGE_COLUMNS = tuple(field.name for field in fields(NewMessage))
 
 def insert_message(conn: Connection, message: NewMessage) -> int:
     values = {name: getattr(message, name) for name in _MESSAGE_COLUMNS}
-    return int(conn.execute(insert(_message).values(values).returning(_message.c.id)).scalar_one())
+    return int(conn.execute(_INSERT_MESSAGE, values).scalar_one())
 
 
 def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(_delivery), rows)
+        conn.execute(_INSERT_DELIVERY, rows)
 
 
 _STORED = (
