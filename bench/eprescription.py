@@ -1,7 +1,8 @@
-"""Issue 5's e-prescription targets, on the default database (SQLite; PostgreSQL's figures are printed
-beside them), as ratios to a bare FastAPI GET measured in the same run: the read by number (a
-pharmacist scanning a seeded QR code), a dispensation (one unit of an LPPR line at a time, cycling over
-twenty prescriptions), and the PDF facsimile (one client, sequential: milliseconds each)."""
+"""The e-prescription's figures as ratios to a bare FastAPI GET measured in the same run, with issue 17's
+floors (at least 0.3x on SQLite, 0.2x on PostgreSQL): the read by number (a pharmacist scanning a
+seeded QR code) and a dispensation (one unit of an LPPR line at a time, cycling over twenty
+prescriptions); and the PDF facsimile (one client, sequential: milliseconds each, issue 5's target on
+SQLite, PostgreSQL's printed beside it)."""
 
 from __future__ import annotations
 
@@ -58,8 +59,12 @@ def _body(person: Any) -> dict[str, Any]:
     }
 
 
-def measure(ctx: BenchContext, base: str, label: str, *, targeted: bool) -> None:
-    report = ctx.report if targeted else ctx.inform
+FLOORS = {"SQLite": 0.3, "PostgreSQL": 0.2}
+"""Issue 17: every operation at least this many times a bare FastAPI GET."""
+
+
+def measure(ctx: BenchContext, base: str, label: str) -> None:
+    floor = FLOORS[label]
     population = generate_population(
         seed=1, persons=SandboxSettings().persons, reference_date=SandboxSettings().reference_date
     )
@@ -106,22 +111,23 @@ def measure(ctx: BenchContext, base: str, label: str, *, targeted: bool) -> None
     ref = loads["bare"]
     print(f"  bare FastAPI GET: {ref.rps:,.0f} req/s, p99 {ref.p99_ms:.2f} ms")
     ratio = loads["read"].rps / ref.rps
-    report(
+    ctx.report(
         f"e-prescription read by number ({label})",
         f"{loads['read'].rps:,.0f} req/s = {ratio:.2f}x bare",
-        ">= 0.5x",
-        ratio >= 0.5,
+        f">= {floor}x",
+        ratio >= floor,
     )
     done = loads["dispense"]
     ratio = done.rps / ref.rps
-    report(
+    ctx.report(
         f"e-prescription dispensation ({label})",
         f"{done.rps:,.0f} req/s = {ratio:.2f}x bare, p99 {done.p99_ms:.1f} ms",
-        ">= 0.3x, p99 <= 20 ms",
-        ratio >= 0.3 and done.p99_ms <= 20,
+        f">= {floor}x",
+        ratio >= floor,
     )
     pdf_ms.sort()
     p95 = pdf_ms[int(len(pdf_ms) * 0.95) - 1]
+    report = ctx.report if label == "SQLite" else ctx.inform
     report(
         f"e-prescription PDF, one client ({label})",
         f"median {statistics.median(pdf_ms):.1f} ms, p95 {p95:.1f} ms",
@@ -130,10 +136,12 @@ def measure(ctx: BenchContext, base: str, label: str, *, targeted: bool) -> None
     )
 
 
+NO_SMTP = {"ESANTE_SMTP_PORT": "0", "ESANTE_SMTPS_PORT": "0"}
+"""The suite needs no SMTP listener: without one it does not collide with another run on port 2525."""
+
+
 def run(ctx: BenchContext) -> None:
-    with ctx.sandbox("erx-sqlite") as server:
-        measure(ctx, server.base, "SQLite", targeted=True)
-    with fresh_postgres(PG_URL), ctx.sandbox("erx-pg", ESANTE_DATABASE_URL=PG_URL) as server:
-        # Issue 5 names no database for its targets (issue 4 asks for both): they apply to the default
-        # one. PostgreSQL's figures are printed beside them, not counted.
-        measure(ctx, server.base, "PostgreSQL", targeted=False)
+    with ctx.sandbox("erx-sqlite", **NO_SMTP) as server:
+        measure(ctx, server.base, "SQLite")
+    with fresh_postgres(PG_URL), ctx.sandbox("erx-pg", ESANTE_DATABASE_URL=PG_URL, **NO_SMTP) as server:
+        measure(ctx, server.base, "PostgreSQL")

@@ -1,6 +1,7 @@
-"""Issue 6's MSSanté targets: messages accepted and stored at least 0.5x a bare aiosmtpd in-memory handler
-on one connection, at least 1,000 messages/s with 4 clients together, and a 10,000-message run that
-loses none (counted in the tenant's database afterwards).
+"""MSSanté's targets: messages accepted and stored at least 0.5x a bare aiosmtpd in-memory handler, on
+one connection and with 4 clients together (issue 17 keeps that reference for SMTP in place of issue
+6's 1,000 messages/s), and a 10,000-message run that loses none (counted in the tenant's database
+afterwards).
 
 Both servers run in their own process; the clients are smtplib, one connection each, authenticated
 (AUTH PLAIN) on the sandbox, a small professional-to-professional message each time.
@@ -171,9 +172,9 @@ def run(ctx: BenchContext) -> None:
         rate, sent = clients_together(smtp_port, sender, sender, to, TOTAL // CLIENTS)
         ctx.report(
             "mssante: 4 clients together",
-            f"{rate:.0f} msg/s ({rate / bare_four:.2f}x bare)",
-            ">= 1000/s",
-            rate >= 1000,
+            f"{rate:.0f} msg/s = {rate / bare_four:.2f}x bare",
+            ">= 0.5x",
+            rate / bare_four >= 0.5,
         )
         stored = _stored(ctx.tmp / "mssante", to) - before - CLIENTS  # less the workers' warm-up
         ctx.report(

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.eprescription import rules
 from services.eprescription.errors import ERROR_TABLE
-from services.eprescription.router import build_router, build_sandbox_router
+from services.eprescription.router import router, sandbox_router
 from shared.app import create_service_app
 from shared.population.referentials import PROFESSIONS
 from shared.runtime import Runtime
@@ -89,5 +89,5 @@ def create_app(runtime: Runtime) -> FastAPI:
         title=TITLE,
         description=DESCRIPTION,
         runtime=runtime,
-        routers=[build_router(runtime), build_sandbox_router()],
+        routers=[router, sandbox_router],
     )

@@ -1,5 +1,5 @@
 """The e-prescription's records as the service layer handles them (JSON parts kept as stored text,
-parsed on demand: the hot read answers them as they are)."""
+parsed on demand)."""
 
 from __future__ import annotations
 
@@ -93,3 +93,8 @@ class Dispensation:
     at: int
     executant_idnat: str
     detail_json: str
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.detail_json)
+        return parsed

@@ -1,5 +1,5 @@
 """Every query of the e-prescription (SQLAlchemy Core on the caller's connection); nothing else builds
-SQL. The hot paths (read by number, dispensation) run statements compiled once (``shared.db.Prepared``).
+SQL. Rows are read by column name.
 
 Concurrency: a change of a prescription (dispensation, cancellation) is a conditional UPDATE of its row
 on the version read before (``bump``). Two executants racing on one number: on PostgreSQL the second
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 
 from services.eprescription.models import (
     EprescriptionDispensation,
@@ -24,33 +24,13 @@ from services.eprescription.models import (
 )
 from services.eprescription.records import Dispensation, Line, Prescription
 from services.eprescription.rules import Kind, Liste
-from shared.db import Prepared, table_of
+from shared.db import table_of
 
 _prescription = table_of(EprescriptionPrescription)
 _line = table_of(EprescriptionLine)
 _dispensation = table_of(EprescriptionDispensation)
 
-_P_COLUMNS = (
-    _prescription.c.numero,
-    _prescription.c.version,
-    _prescription.c.statut,
-    _prescription.c.famille,
-    _prescription.c.prescrite_at,
-    _prescription.c.prescrite_le,
-    _prescription.c.executer_avant,
-    _prescription.c.consentement,
-    _prescription.c.ins,
-    _prescription.c.patient,
-    _prescription.c.prescripteur_idnat,
-    _prescription.c.prescripteur,
-    _prescription.c.delivrances,
-    _prescription.c.first_delivery_at,
-    _prescription.c.closed_at,
-    _prescription.c.depot_dmp,
-    _prescription.c.depot_dmp_motif,
-    _prescription.c.depot_dmp_document,
-)
-_L_COLUMNS = (
+_LINE_COLUMNS = (
     _line.c.rang,
     _line.c.kind,
     _line.c.detail,
@@ -63,85 +43,94 @@ _L_COLUMNS = (
     _line.c.total,
     _line.c.restant,
 )
+"""The line's columns, none named as a prescription's: a prescription joined to its lines reads both."""
 
-_GET = Prepared(
-    select(*_P_COLUMNS, *_L_COLUMNS)
+# The statements of the read by number and the dispensation are built once, with bound parameters:
+# building one costs more than SQLAlchemy's execution of it (whose compiled form it caches).
+_GET = (
+    select(_prescription, *_LINE_COLUMNS)
     .select_from(_prescription.outerjoin(_line, _line.c.numero == _prescription.c.numero))
     .where(_prescription.c.numero == bindparam("numero"))
     .order_by(_line.c.rang)
 )
-"""A prescription and its lines in one statement (one round trip on PostgreSQL)."""
-_LINES = Prepared(select(*_L_COLUMNS).where(_line.c.numero == bindparam("numero")).order_by(_line.c.rang))
-_BUMP = Prepared(
-    update(_prescription)
-    .where(
-        _prescription.c.numero == bindparam("numero"),
-        _prescription.c.version == bindparam("seen"),
-    )
-    .values(
-        version=bindparam("next"),
-        statut=bindparam("statut"),
-        delivrances=bindparam("delivrances"),
-        first_delivery_at=bindparam("first_delivery_at"),
-        closed_at=bindparam("closed_at"),
-    )
+_BUMP = update(_prescription).where(
+    _prescription.c.numero == bindparam("target"), _prescription.c.version == bindparam("seen")
 )
-_RESTANT = Prepared(
-    update(_line)
-    .where(_line.c.numero == bindparam("numero"), _line.c.rang == bindparam("rang"))
-    .values(restant=bindparam("restant"))
+"""Sets the columns its parameters name (``version``, ``statut``...) on the row still at ``seen``."""
+_RESTANT = update(_line).where(
+    _line.c.numero == bindparam("target"), _line.c.rang == bindparam("target_rang")
 )
-_DISPENSE = Prepared(
-    insert(_dispensation).values(
-        numero=bindparam("numero"),
-        rang=bindparam("rang"),
-        at=bindparam("at"),
-        executant_idnat=bindparam("executant_idnat"),
-        detail=bindparam("detail"),
-    )
-)
+_DISPENSE = insert(_dispensation)
 
 
-def _line_of(row: Sequence[Any]) -> Line:
+def _line_of(row: RowMapping) -> Line:
     return Line(
-        rang=row[0],
-        kind=Kind(row[1]),
-        detail_json=row[2],
-        liste=Liste(row[3]),
-        conditionnement=row[4],
-        duree_jours=row[5],
-        quantite_periode=row[6],
-        conditionnement_superieur=bool(row[7]),
-        date_debut=row[8],
-        total=row[9],
-        restant=row[10],
+        rang=row["rang"],
+        kind=Kind(row["kind"]),
+        detail_json=row["detail"],
+        liste=Liste(row["liste"]),
+        conditionnement=row["conditionnement"],
+        duree_jours=row["duree_jours"],
+        quantite_periode=row["quantite_periode"],
+        conditionnement_superieur=bool(row["conditionnement_superieur"]),
+        date_debut=row["date_debut"],
+        total=row["total"],
+        restant=row["restant"],
     )
 
 
-def _prescription_of(row: Sequence[Any], lines: tuple[Line, ...]) -> Prescription:
-    return Prescription(*row[:7], bool(row[7]), *row[8:], lines=lines)  # type: ignore[misc, call-arg]
+def _prescription_of(row: RowMapping, lines: tuple[Line, ...]) -> Prescription:
+    return Prescription(
+        numero=row["numero"],
+        version=row["version"],
+        statut=row["statut"],
+        famille=row["famille"],
+        prescrite_at=row["prescrite_at"],
+        prescrite_le=row["prescrite_le"],
+        executer_avant=row["executer_avant"],
+        consentement=bool(row["consentement"]),
+        ins=row["ins"],
+        patient_json=row["patient"],
+        prescripteur_idnat=row["prescripteur_idnat"],
+        prescripteur_json=row["prescripteur"],
+        delivrances=row["delivrances"],
+        first_delivery_at=row["first_delivery_at"],
+        closed_at=row["closed_at"],
+        depot_dmp=row["depot_dmp"],
+        depot_dmp_motif=row["depot_dmp_motif"],
+        depot_dmp_document=row["depot_dmp_document"],
+        lines=lines,
+    )
 
 
 def get(conn: Connection, numero: str) -> Prescription | None:
-    """A prescription with its lines."""
-    rows = _GET.rows(conn, {"numero": numero})
+    """A prescription with its lines, in one statement (one round trip on PostgreSQL)."""
+    rows = conn.execute(_GET, {"numero": numero}).mappings().all()
     if not rows:
         return None
-    width = len(_P_COLUMNS)
-    lines = tuple(_line_of(r[width:]) for r in rows if r[width] is not None)
-    return _prescription_of(rows[0][:width], lines)
+    lines = tuple(_line_of(row) for row in rows if row["rang"] is not None)
+    return _prescription_of(rows[0], lines)
 
 
 def list_for_patient(conn: Connection, ins: str) -> list[Prescription]:
     """The patient's prescriptions, newest first, with their lines."""
-    rows = conn.execute(
-        select(*_P_COLUMNS).where(_prescription.c.ins == ins).order_by(_prescription.c.prescrite_at.desc())
-    ).all()
-    found = []
-    for row in rows:
-        lines = tuple(_line_of(r) for r in _LINES.rows(conn, {"numero": row[0]}))
-        found.append(_prescription_of(tuple(row), lines))
-    return found
+    heads = (
+        conn.execute(
+            select(_prescription)
+            .where(_prescription.c.ins == ins)
+            .order_by(_prescription.c.prescrite_at.desc())
+        )
+        .mappings()
+        .all()
+    )
+    if not heads:
+        return []
+    lines: dict[str, list[Line]] = {head["numero"]: [] for head in heads}
+    for row in conn.execute(
+        select(_line.c.numero, *_LINE_COLUMNS).where(_line.c.numero.in_(lines)).order_by(_line.c.rang)
+    ).mappings():
+        lines[row["numero"]].append(_line_of(row))
+    return [_prescription_of(head, tuple(lines[head["numero"]])) for head in heads]
 
 
 def insert_prescription(conn: Connection, row: dict[str, Any], lines: Sequence[dict[str, Any]]) -> None:
@@ -160,42 +149,43 @@ def bump(
     closed_at: int | None,
 ) -> bool:
     """Change the prescription row if it is still at version ``seen``; False when another change won."""
-    changed = _BUMP.run(
-        conn,
+    result = conn.execute(
+        _BUMP,
         {
-            "numero": numero,
+            "target": numero,
             "seen": seen,
-            "next": seen + 1,
+            "version": seen + 1,
             "statut": statut,
             "delivrances": delivrances,
             "first_delivery_at": first_delivery_at,
             "closed_at": closed_at,
         },
     )
-    return changed == 1
+    return result.rowcount == 1
 
 
 def set_restant(conn: Connection, numero: str, rang: int, restant: int) -> None:
-    _RESTANT.run(conn, {"numero": numero, "rang": rang, "restant": restant})
+    conn.execute(_RESTANT, {"target": numero, "target_rang": rang, "restant": restant})
 
 
 def insert_dispensation(
     conn: Connection, numero: str, rang: int, at: int, executant: str, detail: str
 ) -> None:
-    _DISPENSE.run(
-        conn, {"numero": numero, "rang": rang, "at": at, "executant_idnat": executant, "detail": detail}
+    conn.execute(
+        _DISPENSE, {"numero": numero, "rang": rang, "at": at, "executant_idnat": executant, "detail": detail}
     )
 
 
 def list_dispensations(conn: Connection, numero: str) -> list[Dispensation]:
     rows = conn.execute(
-        select(
-            _dispensation.c.rang, _dispensation.c.at, _dispensation.c.executant_idnat, _dispensation.c.detail
+        select(_dispensation).where(_dispensation.c.numero == numero).order_by(_dispensation.c.id)
+    ).mappings()
+    return [
+        Dispensation(
+            rang=row["rang"], at=row["at"], executant_idnat=row["executant_idnat"], detail_json=row["detail"]
         )
-        .where(_dispensation.c.numero == numero)
-        .order_by(_dispensation.c.id)
-    ).all()
-    return [Dispensation(*row) for row in rows]
+        for row in rows
+    ]
 
 
 def set_depot(conn: Connection, numero: str, statut: str, motif: str | None, document_id: str | None) -> None:
@@ -213,12 +203,12 @@ def insert_many(conn: Connection, table: str, rows: Sequence[dict[str, Any]], ba
         conn.execute(insert(target), list(rows[start : start + batch]))
 
 
-def list_numeros(conn: Connection, limit: int, offset: int) -> list[tuple[str, str, str, str]]:
-    """Numbers for the sandbox listing: (numero, statut, famille, ins), oldest first."""
+def list_numeros(conn: Connection, limit: int, offset: int) -> list[dict[str, Any]]:
+    """Numbers for the sandbox listing: numero, statut, famille, ins, oldest first."""
     rows = conn.execute(
         select(_prescription.c.numero, _prescription.c.statut, _prescription.c.famille, _prescription.c.ins)
         .order_by(_prescription.c.prescrite_at, _prescription.c.numero)
         .limit(limit)
         .offset(offset)
-    ).all()
-    return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+    ).mappings()
+    return [dict(row) for row in rows]

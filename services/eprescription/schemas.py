@@ -240,3 +240,27 @@ class ExecutionsRead(BaseModel):
 
 class PrescriptionListRead(BaseModel):
     prescriptions: list[PrescriptionRead]
+
+
+class RestantRead(BaseModel):
+    rang: int
+    restant: int = Field(description="What remains to deliver on the line, in its unit")
+
+
+class DispensationResultRead(BaseModel):
+    """What a dispensation left: the prescription's status and what remains on the lines it named."""
+
+    numero: str
+    statut: Literal["active", "executee"]
+    lignes: list[RestantRead]
+
+
+class SandboxPrescriptionRead(BaseModel):
+    numero: str
+    statut: str
+    famille: str
+    ins: str
+
+
+class SandboxPrescriptionListRead(BaseModel):
+    prescriptions: list[SandboxPrescriptionRead]

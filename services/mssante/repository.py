@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, and_, bindparam, delete, insert, or_, select, update
 
 from services.mssante.models import (
     MssanteConversation,
@@ -16,7 +16,7 @@ from services.mssante.models import (
     MssanteOutbox,
 )
 from services.mssante.records import Conversation, Mailbox, StoredMessage
-from shared.db import Prepared, table_of
+from shared.db import table_of
 
 _mailbox = table_of(MssanteMailbox)
 _message = table_of(MssanteMessage)
@@ -35,10 +35,10 @@ def insert_many(conn: Connection, table: str, rows: Sequence[dict[str, Any]], ba
 # --- mailboxes ----------
 
 
-# The statements of the SMTP path (RCPT, DATA) are compiled once and run on the DBAPI cursor: through
-# SQLAlchemy's execution and result layers each cost several times the query itself.
-_GET_MAILBOX = Prepared(select(_mailbox).where(_mailbox.c.address == bindparam("address")))
-_ADD_USAGE = Prepared(
+# The statements of the SMTP path (RCPT, DATA) are built once, with bound parameters: building one costs
+# more than SQLAlchemy's execution of it (whose compiled form it caches).
+_GET_MAILBOX = select(_mailbox).where(_mailbox.c.address == bindparam("address"))
+_ADD_USAGE = (
     update(_mailbox)
     .where(
         _mailbox.c.address == bindparam("target"),
@@ -46,13 +46,17 @@ _ADD_USAGE = Prepared(
     )
     .values(used_bytes=_mailbox.c.used_bytes + bindparam("size"))
 )
-_DELIVERY_COLUMNS = ("message", "mailbox", "state", "conversation", "at")
-_INSERT_DELIVERY = Prepared(insert(_delivery).values({name: bindparam(name) for name in _DELIVERY_COLUMNS}))
+_INSERT_MESSAGE = insert(_message).returning(_message.c.id)
+_INSERT_DELIVERY = insert(_delivery)
+
+
+def _mailbox_of(row: RowMapping) -> Mailbox:
+    return Mailbox(**row)
 
 
 def get_mailbox(conn: Connection, address: str) -> Mailbox | None:
-    row = _GET_MAILBOX.first(conn, {"address": address})
-    return None if row is None else Mailbox(*row)
+    row = conn.execute(_GET_MAILBOX, {"address": address}).mappings().first()
+    return None if row is None else _mailbox_of(row)
 
 
 def list_mailboxes(
@@ -65,12 +69,12 @@ def list_mailboxes(
         query = query.where(_mailbox.c.structure_id == structure_id)
     if kind:
         query = query.where(_mailbox.c.kind == kind)
-    return [Mailbox(*row) for row in conn.execute(query).all()]
+    return [_mailbox_of(row) for row in conn.execute(query).mappings()]
 
 
 def add_usage(conn: Connection, address: str, size: int) -> bool:
     """Count ``size`` more bytes in the mailbox, unless that goes over its quota (then False)."""
-    return _ADD_USAGE.run(conn, {"target": address, "size": size}) == 1
+    return conn.execute(_ADD_USAGE, {"target": address, "size": size}).rowcount == 1
 
 
 def set_quota(conn: Connection, address: str, quota: int) -> bool:
@@ -94,23 +98,20 @@ class NewMessage:
 
 
 _MESSAGE_COLUMNS = tuple(field.name for field in fields(NewMessage))
-_INSERT_MESSAGE = Prepared(
-    insert(_message).values({name: bindparam(name) for name in _MESSAGE_COLUMNS}).returning(_message.c.id)
-)
 
 
 def insert_message(conn: Connection, message: NewMessage) -> int:
-    row = _INSERT_MESSAGE.first(conn, {name: getattr(message, name) for name in _MESSAGE_COLUMNS})
-    assert row is not None
-    return int(row[0])
+    values = {name: getattr(message, name) for name in _MESSAGE_COLUMNS}
+    return int(conn.execute(_INSERT_MESSAGE, values).scalar_one())
 
 
 def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    _INSERT_DELIVERY.run_many(conn, rows)
+    if rows:
+        conn.execute(_INSERT_DELIVERY, rows)
 
 
 _STORED = (
-    _delivery.c.id,
+    _delivery.c.id.label("delivery"),
     _message.c.id,
     _delivery.c.mailbox,
     _delivery.c.state,
@@ -125,11 +126,8 @@ _STORED = (
 )
 
 
-def _stored(row: Any, *, with_raw: bool) -> StoredMessage:
-    v = tuple(row)
-    return StoredMessage(
-        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12] if with_raw else None
-    )
+def _stored(row: RowMapping) -> StoredMessage:
+    return StoredMessage(**{"raw": None, **row})
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,19 +169,23 @@ def search_messages(
         .where(and_(*conditions))
         .order_by(order)
         .limit(limit)
-    ).all()
-    return [_stored(row, with_raw=False) for row in rows]
+    ).mappings()
+    return [_stored(row) for row in rows]
 
 
 def get_message(
     conn: Connection, mailbox: str, message_id: int, states: tuple[str, ...]
 ) -> StoredMessage | None:
-    row = conn.execute(
-        select(*_STORED, _message.c.raw)
-        .select_from(_delivery.join(_message, _message.c.id == _delivery.c.message))
-        .where(_delivery.c.mailbox == mailbox, _message.c.id == message_id, _delivery.c.state.in_(states))
-    ).first()
-    return None if row is None else _stored(row, with_raw=True)
+    row = (
+        conn.execute(
+            select(*_STORED, _message.c.raw)
+            .select_from(_delivery.join(_message, _message.c.id == _delivery.c.message))
+            .where(_delivery.c.mailbox == mailbox, _message.c.id == message_id, _delivery.c.state.in_(states))
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else _stored(row)
 
 
 def set_delivery_state(conn: Connection, mailbox: str, message_id: int, state: str) -> bool:
@@ -210,27 +212,37 @@ def release_held(conn: Connection, mailbox: str) -> int:
 
 def current_conversation(conn: Connection, patient: str, professional: str) -> Conversation | None:
     """The latest conversation between the two (ended or not)."""
-    row = conn.execute(
-        select(_conversation)
-        .where(_conversation.c.patient == patient, _conversation.c.professional == professional)
-        .order_by(_conversation.c.id.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else Conversation(*row)
+    row = (
+        conn.execute(
+            select(_conversation)
+            .where(_conversation.c.patient == patient, _conversation.c.professional == professional)
+            .order_by(_conversation.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else Conversation(**row)
 
 
 def get_conversation(conn: Connection, conversation_id: int, patient: str) -> Conversation | None:
-    row = conn.execute(
-        select(_conversation).where(_conversation.c.id == conversation_id, _conversation.c.patient == patient)
-    ).first()
-    return None if row is None else Conversation(*row)
+    row = (
+        conn.execute(
+            select(_conversation).where(
+                _conversation.c.id == conversation_id, _conversation.c.patient == patient
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else Conversation(**row)
 
 
 def list_conversations(conn: Connection, patient: str) -> list[Conversation]:
     rows = conn.execute(
         select(_conversation).where(_conversation.c.patient == patient).order_by(_conversation.c.id.desc())
-    ).all()
-    return [Conversation(*row) for row in rows]
+    ).mappings()
+    return [Conversation(**row) for row in rows]
 
 
 def open_conversation(conn: Connection, patient: str, professional: str, subject: str, now: int) -> int:
@@ -275,7 +287,7 @@ def list_outbox(
         query = query.where(_outbox.c.ins == ins)
     if after is not None:
         query = query.where(_outbox.c.id > after)
-    return [dict(row._mapping) for row in conn.execute(query).all()]
+    return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def clear_outbox(conn: Connection) -> int:
