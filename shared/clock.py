@@ -35,6 +35,10 @@ class ClockRow(Base):
     offset_seconds: Mapped[int] = mapped_column(Integer, default=0)
 
 
+_READ = select(ClockRow.mode, ClockRow.frozen_at, ClockRow.offset_seconds).where(ClockRow.id == 1)
+"""Built once: building the statement costs about as much as running it."""
+
+
 @dataclass(frozen=True, slots=True)
 class ClockSetting:
     mode: ClockMode = ClockMode.REAL
@@ -102,9 +106,7 @@ class TenantClock:
 
     def _read(self) -> ClockSetting:
         with self._tenant.reading() as conn:
-            row = conn.execute(
-                select(ClockRow.mode, ClockRow.frozen_at, ClockRow.offset_seconds).where(ClockRow.id == 1)
-            ).first()
+            row = conn.execute(_READ).first()
         if row is None:
             return ClockSetting()
         return _setting_from_row(row.mode, row.frozen_at, row.offset_seconds)

@@ -73,9 +73,15 @@ class Tenant:
     def __init__(self, name: str, engine: Engine) -> None:
         self.name = name
         self.engine = engine
-        # Reads open no transaction: psycopg would send BEGIN and, when the connection goes back to the
-        # pool, ROLLBACK, each a round trip to the server.
-        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Reads open no transaction. PostgreSQL: in autocommit psycopg sends no BEGIN and, when the
+        # connection goes back to the pool, no ROLLBACK (each a round trip). SQLite: its driver begins
+        # a transaction only before a write, so the engine's own connections read without one; switching
+        # them to autocommit and back would cost about 100 us a block.
+        self._reader = (
+            engine
+            if engine.dialect.name == "sqlite"
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self.retired = False
         self.clock = TenantClock(self)
 
