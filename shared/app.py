@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import orjson
@@ -209,11 +210,18 @@ class ServiceRoot(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+_OUTER_EPOCH: ContextVar[tuple[TenantRegistry, int] | None] = ContextVar("esante_outer_epoch", default=None)
+"""The epoch of the request this task serves: a call to a service of the same process (httpx's ASGI
+transport runs it in the caller's task) keeps the epoch of the request that made it."""
+
+
 class TenantEpoch:
     """Notes in each request's scope the tenants' epoch when the request reached its service, so that
     a request that started before its tenant was reset or deleted is refused (``tenant-reset``)
     instead of being served by, or re-creating, the tenant that replaced it
-    (``TenantRegistry.get``). Kept when set already (a mounted app's scope is its root's)."""
+    (``TenantRegistry.get``). Kept when set already (a mounted app's scope is its root's), and
+    inherited by the calls a request makes to the other services of its process: a DMP deposit in
+    flight when its tenant is deleted must not re-create it through its INSi check."""
 
     def __init__(
         self, app: Callable[[Scope, Receive, Send], Awaitable[None]], tenants: TenantRegistry
@@ -222,9 +230,17 @@ class TenantEpoch:
         self.tenants = tenants
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope.setdefault(REQUEST_EPOCH, self.tenants.epoch)
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        outer = _OUTER_EPOCH.get()
+        inherited = outer[1] if outer is not None and outer[0] is self.tenants else self.tenants.epoch
+        epoch = scope.setdefault(REQUEST_EPOCH, inherited)
+        token = _OUTER_EPOCH.set((self.tenants, epoch))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _OUTER_EPOCH.reset(token)
 
 
 class HealthRead(BaseModel):

@@ -11,13 +11,34 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp
 
-from shared.errors import SandboxError
+from shared.errors import DatabaseUnavailable, SandboxError
 from shared.tenancy import TENANT_HEADER
+from shared.tenants import TenantReset
 
 
 class UpstreamError(SandboxError):
     status = 502
     code = "upstream-unavailable"
+
+
+_PASSED_ON: dict[str, type[SandboxError]] = {
+    TenantReset.code: TenantReset,
+    DatabaseUnavailable.code: DatabaseUnavailable,
+}
+"""Faults of the tenant's storage that the called service met: the caller answers them as its own (a
+deposit whose INSi check met a tenant reset is itself refused ``tenant-reset``, not a 502)."""
+
+
+def _pass_on_storage_faults(service: str, response: httpx.Response) -> None:
+    if response.status_code not in (409, 503):
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    error = _PASSED_ON.get(body.get("error")) if isinstance(body, dict) else None
+    if error is not None:
+        raise error(f"{service}: {body.get('detail')}", rule=body.get("rule"))
 
 
 class ServiceClients:
@@ -70,9 +91,11 @@ class ServiceClients:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         try:
-            return await self.client(service).request(method, path, headers=headers, **kwargs)
+            response = await self.client(service).request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             raise UpstreamError(f"{service} did not answer: {exc}", rule="upstream") from exc
+        _pass_on_storage_faults(service, response)
+        return response
 
     async def aclose(self) -> None:
         for client in self._clients.values():

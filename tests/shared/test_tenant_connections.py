@@ -5,14 +5,20 @@ late one; the durability setting of SQLite tenant databases."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import Connection, text
 
+from shared.app import StrictJsonRoute, create_service_app
+from shared.clients import ServiceClients
 from shared.db import SqliteStorage, make_engine
+from shared.dependencies import TenantDep
 from shared.errors import DatabaseUnavailable
 from shared.runtime import Runtime
-from shared.tenancy import DEFAULT_TENANT
+from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER
 from shared.tenants import DefaultTenant, TenantReset, UnknownTenant
 
 _KEY = "tenant-connection-test"
@@ -180,3 +186,49 @@ def test_a_request_that_started_before_a_reset_or_delete_is_refused_and_creates_
         registry.get(tenant_name, since=started)
     assert not runtime.storage.tenant_exists(tenant_name)  # not re-created by the late request
     assert registry.get(tenant_name, since=registry.epoch).name == tenant_name  # first use, afresh
+
+
+def _two_services(runtime: Runtime, clients: ServiceClients) -> FastAPI:
+    """A "front" service whose route, like a DMP deposit checking its patient with INSi, calls a
+    "back" service of the same process for the request's tenant; ``delete_first`` deletes the tenant
+    while the front request is in flight, before its call."""
+    back = APIRouter(route_class=StrictJsonRoute)
+
+    @back.get("/tenant")
+    async def back_tenant(tenant: TenantDep) -> dict[str, str]:
+        """The tenant the back service serves."""
+        return {"name": tenant.name}
+
+    front = APIRouter(route_class=StrictJsonRoute)
+
+    @front.get("/through")
+    async def through(tenant: TenantDep, delete_first: bool = False) -> dict[str, Any]:
+        """Calls the back service for the same tenant."""
+        if delete_first:
+            runtime.tenants.delete(tenant.name)
+        answer = await clients.request("back", "GET", "/tenant", tenant=tenant.name)
+        return {"back": answer.json()}
+
+    common = {"description": "test", "runtime": runtime}
+    clients.register_local("back", create_service_app(name="back", title="back", routers=[back], **common))
+    return create_service_app(name="front", title="front", routers=[front], **common)
+
+
+@pytest.mark.asyncio
+async def test_a_call_to_another_service_keeps_the_epoch_of_the_request_that_made_it(
+    runtime: Runtime, tenant_name: str
+) -> None:
+    clients = ServiceClients({})
+    front = _two_services(runtime, clients)
+    runtime.tenants.create(tenant_name)
+    headers = {TENANT_HEADER: tenant_name}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=front), base_url="http://t") as http:
+        served = await http.get("/through", headers=headers)
+        assert served.json() == {"back": {"name": tenant_name}}  # allowed: nothing changed meanwhile
+        refused = await http.get("/through", params={"delete_first": "true"}, headers=headers)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "tenant-reset"  # passed on by the front, not a 502
+        assert not runtime.storage.tenant_exists(tenant_name)  # the back call did not re-create it
+        again = await http.get("/through", headers=headers)  # a later request: first use, afresh
+        assert again.json() == {"back": {"name": tenant_name}}
+    await clients.aclose()
