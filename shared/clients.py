@@ -36,7 +36,7 @@ def _pass_on_storage_faults(service: str, response: httpx.Response) -> None:
         body = response.json()
     except ValueError:
         return
-    error = _PASSED_ON.get(body.get("error")) if isinstance(body, dict) else None
+    error = _PASSED_ON.get(str(body.get("error"))) if isinstance(body, dict) else None
     if error is not None:
         raise error(f"{service}: {body.get('detail')}", rule=body.get("rule"))
 

@@ -24,8 +24,9 @@ REQUEST_EPOCH = "esante.tenants_epoch"
 """The tenants' epoch when the request reached its service (``TenantEpoch``)."""
 
 
-def request_tenant(request: Request) -> Tenant:
-    """The tenant named by ``X-Sandbox-Tenant`` (default ``default``), created on first use."""
+def request_tenant(request: Request, name: str | None = None) -> Tenant:
+    """The tenant named by ``X-Sandbox-Tenant`` (default ``default``), or ``name`` when the route
+    names it (INSi's ``/soap/{tenant}``), created on first use."""
     scope = request.scope
     tenant: Tenant | None = scope.get(_SCOPE_TENANT)
     if tenant is not None:  # asked already while serving this request (by ``get_actor``, say)
@@ -33,7 +34,7 @@ def request_tenant(request: Request) -> Tenant:
     runtime: Runtime = request.app.state.runtime
     runtime.check_ready()
     begin_request(scope.setdefault("esante.clock_memo", {}))
-    name = request.headers.get(_TENANT_HEADER, DEFAULT_TENANT)
+    name = name or request.headers.get(_TENANT_HEADER, DEFAULT_TENANT)
     tenant = scope[_SCOPE_TENANT] = runtime.tenants.get(name, since=scope.get(REQUEST_EPOCH))
     return tenant
 

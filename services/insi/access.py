@@ -52,11 +52,12 @@ def from_certificate(common_name: str | None, subject: str) -> Appelant:
     return Appelant(niveau=niveau, identifiant=subject)
 
 
-def check_idam(idam: str | None, known: frozenset[str]) -> str:
-    """The software authorisation number, when known (``known``: the tenant's and the settings')."""
+def check_idam(idam: str | None, *, known: bool) -> str:
+    """The software authorisation number, when one was sent and it is ``known`` (registered in the
+    tenant or in the settings); ``desir_550`` otherwise."""
     if not idam:
         raise IdamInconnu("no software authorisation number (IDAM) was sent", rule="insi-idam")
-    if idam not in known:
+    if not known:
         raise IdamInconnu(f"software authorisation number {idam[:64]!r} is unknown", rule="insi-idam")
     return idam
 

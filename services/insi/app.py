@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.insi.router import MUTUAL_TLS_SCHEME, build_router
+from services.insi.config import get_insi_settings
+from services.insi.router import MUTUAL_TLS_SCHEME, router
 from shared.app import BEARER_SCHEME, create_service_app
 from shared.runtime import Runtime
 from shared.tls import ensure_ca
@@ -55,7 +56,6 @@ SECURITY_SCHEMES: dict[str, Any] = {
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    router = build_router(runtime)
     app = create_service_app(
         name="insi",
         title="INSi (sandbox)",
@@ -63,6 +63,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         runtime=runtime,
         routers=[router],
     )
+    app.state.insi_settings = get_insi_settings()
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

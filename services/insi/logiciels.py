@@ -1,48 +1,63 @@
-"""The software authorisation numbers (IDAM) a tenant's INSi knows, read from ``insi_logiciel``.
+"""The software authorisation numbers (IDAM) a tenant's INSi knows, in ``insi_logiciel``.
 
 Known numbers are the documented ones (seeded in every tenant, see ``seed.py``), those registered in the
 tenant through ``PUT /insi/sandbox/logiciels/{idam}``, and those of ``ESANTE_INSI_KNOWN_IDAM`` (every
-tenant). Each request checks its number: the tenant's set is kept in memory, re-read after this
-process changes it, and, when processes share PostgreSQL, re-read on every check so that a number
-registered through one replica is known at once by the others.
+tenant). Each operation looks its number up in the tenant's database (one indexed read), so a number
+registered through any process is known at once by every other.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass
-from weakref import WeakKeyDictionary
+from services.insi import access, repository
+from services.insi.errors import LogicielDocumente, LogicielInconnu
+from services.insi.records import Logiciel
 
-from services.insi import repository
+__all__ = ["Logiciel", "check_idam", "forget", "list_logiciels", "register"]
 from shared.tenants import Tenant
 
-
-@dataclass(slots=True)
-class _Known:
-    idams: frozenset[str]
-    read_at: float
+SETTINGS_ORIGIN = "settings"
 
 
-_cache: WeakKeyDictionary[Tenant, _Known] = WeakKeyDictionary()
-_lock = threading.Lock()
+def check_idam(tenant: Tenant, idam: str | None, everywhere: frozenset[str]) -> str:
+    """The caller's number when ``tenant`` knows it or it is known everywhere (``everywhere``);
+    else ``desir_550`` (``IdamInconnu``)."""
+    known = bool(idam) and (idam in everywhere or _registered(tenant, str(idam)))
+    return access.check_idam(idam, known=known)
 
 
-def known_idams(tenant: Tenant, *, cache_seconds: float | None) -> frozenset[str]:
-    """The numbers registered in ``tenant`` (seeded or added), cached for ``cache_seconds`` (None:
-    until this process changes them)."""
-    known = _cache.get(tenant)
-    now = time.monotonic()
-    if known is not None and (cache_seconds is None or now - known.read_at < cache_seconds):
-        return known.idams
+def _registered(tenant: Tenant, idam: str) -> bool:
     with tenant.reading() as conn:
-        idams = frozenset(idam for idam, _, _ in repository.list_logiciels(conn))
-    with _lock:
-        _cache[tenant] = _Known(idams, now)
-    return idams
+        return repository.logiciel_known(conn, idam)
 
 
-def forget(tenant: Tenant) -> None:
-    """Drop the tenant's cached set (after a change made by this process)."""
-    with _lock:
-        _cache.pop(tenant, None)
+def list_logiciels(tenant: Tenant, everywhere: frozenset[str]) -> list[Logiciel]:
+    """The tenant's numbers, then those of the settings it does not hold."""
+    with tenant.reading() as conn:
+        held = repository.list_logiciels(conn)
+    names = {logiciel.idam for logiciel in held}
+    return held + [
+        Logiciel(idam=idam, nom="ESANTE_INSI_KNOWN_IDAM", origine=SETTINGS_ORIGIN)
+        for idam in sorted(everywhere - names)
+    ]
+
+
+def _refuse_documented(found: Logiciel | None) -> None:
+    if found is not None and found.origine == "seed":
+        raise LogicielDocumente(f"{found.idam} is a documented number", rule="insi-logiciel-documente")
+
+
+def register(tenant: Tenant, idam: str, nom: str) -> Logiciel:
+    """Make ``idam`` known in the tenant; a documented number cannot be renamed."""
+    idam = access.check_new_idam(idam)
+    with tenant.unit_of_work() as conn:
+        _refuse_documented(repository.get_logiciel(conn, idam))
+        repository.put_logiciel(conn, idam, nom)
+    return Logiciel(idam=idam, nom=nom, origine="tenant")
+
+
+def forget(tenant: Tenant, idam: str) -> None:
+    """Forget a number registered in the tenant; documented numbers stay."""
+    with tenant.unit_of_work() as conn:
+        _refuse_documented(repository.get_logiciel(conn, idam))
+        if not repository.delete_logiciel(conn, idam):
+            raise LogicielInconnu(f"{idam} is not registered in this tenant", rule="insi-logiciel")

@@ -126,3 +126,13 @@ class Resultat:
     libelle_cr: str
     individu: Identity | None = None
     verification: Verification | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Logiciel:
+    """A software authorisation number (IDAM) registered in a tenant: ``seed`` (documented) or
+    ``tenant`` (added through the sandbox route)."""
+
+    idam: str
+    nom: str
+    origine: str

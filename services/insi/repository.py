@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from services.insi.models import InsiHistory, InsiIdentity, InsiLogiciel
-from services.insi.records import HistoryEntry, Identity
+from services.insi.records import HistoryEntry, Identity, Logiciel
 from shared.db import table_of
 
 _identity = table_of(InsiIdentity)
@@ -54,68 +54,51 @@ def load_register(conn: Connection) -> list[Identity]:
         history.setdefault(row.identity_id, []).append(
             HistoryEntry(row.matricule[:13], row.matricule[13:], row.oid, row.date_deb, row.date_fin)
         )
-    make = Identity._make
     none: tuple[HistoryEntry, ...] = ()
     return [
-        make(
-            (
-                id_,
-                matricule[:13],
-                matricule[13:],
-                kind,
-                oid,
-                nom,
-                tuple(prenoms.split(" ")),
-                sexe,
-                date_naissance,
-                lieu,
-                nom_cle,
-                prenom_cle,
-                prenoms_cle,
-                matricule_od,
-                rang,
-                comportement,
-                tuple(history[id_]) if id_ in history else none,
-            )
+        Identity(
+            id=row.id,
+            num=row.matricule[:13],
+            cle=row.matricule[13:],
+            kind=row.kind,
+            oid=row.oid,
+            nom_naissance=row.nom_naissance,
+            prenoms=tuple(row.prenoms.split(" ")),
+            sexe=row.sexe,
+            date_naissance=row.date_naissance,
+            lieu_naissance=row.lieu_naissance,
+            nom_cle=row.nom_cle,
+            prenom_cle=row.prenom_cle,
+            prenoms_cle=row.prenoms_cle,
+            matricule_od=row.matricule_od,
+            rang_naissance=row.rang_naissance,
+            comportement=row.comportement,
+            historique=tuple(history[row.id]) if row.id in history else none,
         )
-        for (
-            id_,
-            matricule,
-            kind,
-            oid,
-            nom,
-            prenoms,
-            sexe,
-            date_naissance,
-            lieu,
-            nom_cle,
-            prenom_cle,
-            prenoms_cle,
-            matricule_od,
-            rang,
-            comportement,
-        ) in conn.execute(select(*_IDENTITY_COLUMNS))
+        for row in conn.execute(select(*_IDENTITY_COLUMNS))
     ]
 
 
 # --- software authorisation numbers ------------------------------------------------------------------
 
 
-def list_logiciels(conn: Connection) -> list[tuple[str, str, str]]:
-    """(idam, nom, origine) of every known number, documented ones first."""
-    rows = conn.execute(
-        select(_logiciel.c.idam, _logiciel.c.nom, _logiciel.c.origine).order_by(
-            _logiciel.c.origine, _logiciel.c.idam
-        )
-    )
-    return [(idam, nom, origine) for idam, nom, origine in rows]
+_LOGICIEL_COLUMNS = (_logiciel.c.idam, _logiciel.c.nom, _logiciel.c.origine)
 
 
-def get_logiciel(conn: Connection, idam: str) -> tuple[str, str, str] | None:
-    row = conn.execute(
-        select(_logiciel.c.idam, _logiciel.c.nom, _logiciel.c.origine).where(_logiciel.c.idam == idam)
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+def list_logiciels(conn: Connection) -> list[Logiciel]:
+    """Every number registered in the tenant, documented ones first."""
+    rows = conn.execute(select(*_LOGICIEL_COLUMNS).order_by(_logiciel.c.origine, _logiciel.c.idam))
+    return [Logiciel(idam=row.idam, nom=row.nom, origine=row.origine) for row in rows]
+
+
+def get_logiciel(conn: Connection, idam: str) -> Logiciel | None:
+    row = conn.execute(select(*_LOGICIEL_COLUMNS).where(_logiciel.c.idam == idam)).first()
+    return None if row is None else Logiciel(idam=row.idam, nom=row.nom, origine=row.origine)
+
+
+def logiciel_known(conn: Connection, idam: str) -> bool:
+    """Whether ``idam`` is registered in the tenant (documented or added)."""
+    return conn.execute(select(_logiciel.c.idam).where(_logiciel.c.idam == idam)).first() is not None
 
 
 def put_logiciel(conn: Connection, idam: str, nom: str) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from asyncio import sleep
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Request, Response
 
-from services.insi import access, logiciels, repository, service, soap
-from services.insi.config import get_insi_settings
+from services.insi import access, logiciels, service, soap
+from services.insi.config import InsiSettings
 from services.insi.errors import (
     CleInvalide,
     DateInvalide,
@@ -41,16 +41,17 @@ from services.insi.schemas import (
     VerificationResultatRead,
     VerifyRequest,
     VitaleSearch,
-    resultat_json,
+    resultat_read,
+    verification_read,
 )
 from services.insi.seed import DOCUMENTED_IDAM
 from services.insi.traits import split_matricule
-from shared.app import BEARER_SCHEME, StrictJsonRoute, hot_route, json_body
+from shared.app import BEARER_SCHEME, StrictJsonRoute
 from shared.auth import TokenError, bearer_token
-from shared.dependencies import TenantDep
+from shared.dependencies import RuntimeDep, TenantDep, request_tenant
 from shared.errors import SandboxError, error_responses
 from shared.runtime import Runtime
-from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER, InvalidTenant
+from shared.tenancy import InvalidTenant
 from shared.tenants import Tenant
 from shared.tls import client_certificate
 
@@ -116,306 +117,280 @@ SOAP_EXAMPLE: Final = f"""<?xml version="1.0" encoding="UTF-8"?>
   </soap:Body>
 </soap:Envelope>"""
 
-_SOAP_DOC: Final[dict[str, Any]] = {
+_SOAP_BODY: Final[dict[str, Any]] = {
     "requestBody": {
         "required": True,
         "content": {"application/soap+xml": {"schema": {"type": "string"}, "example": SOAP_EXAMPLE}},
     }
 }
-_TENANT_IN_PATH: Final[dict[str, Any]] = {
-    "name": "tenant",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"},
-    "description": "Tenant (isolated copy of the seeded world), created on first use",
-}
+"""The SOAP envelope: XML that the endpoint parses itself (``soap.parse_envelope``), so FastAPI cannot
+describe it from a model."""
 _SOAP_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
     200: {"content": {"application/soap+xml": {}}, "description": "RESULTAT (CR 00, 01 or 02)"},
     400: {"content": {"application/soap+xml": {}}, "description": "SOAP fault caused by the request"},
+    409: {"content": {"application/soap+xml": {}}, "description": "soap:Receiver: tenant reset meanwhile"},
     500: {
         "content": {"application/soap+xml": {}},
         "description": "soap:Receiver (technical fault on demand)",
     },
-    503: {"content": {"application/soap+xml": {}}, "description": "soap:Receiver: not ready"},
+    503: {
+        "content": {"application/soap+xml": {}},
+        "description": "soap:Receiver: not ready, or the database cannot be reached",
+    },
 }
 
-
 MUTUAL_TLS_SCHEME: Final = "insi-mutual-tls"
+_EITHER_CREDENTIAL: Final[dict[str, Any]] = {"security": [{BEARER_SCHEME: []}, {MUTUAL_TLS_SCHEME: []}]}
+"""A bearer token or a client certificate: alternatives, which FastAPI's security dependencies (each
+one required) cannot express."""
+
+router = APIRouter(route_class=StrictJsonRoute)
 
 
-def _json(content: bytes) -> Response:
-    return Response(content, media_type="application/json")
-
-
-def _documented(model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI of a JSON operation whose endpoint reads the request itself (see ``build_router``)."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        },
-        "parameters": [
-            {
-                "name": TENANT_HEADER,
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$", "default": DEFAULT_TENANT},
-                "description": "Tenant (isolated copy of the seeded world), created on first use",
-            },
-            {
-                "name": IDAM_HEADER,
-                "in": "header",
-                "required": True,
-                "schema": {"type": "string", "examples": [DOCUMENTED_IDAM]},
-                "description": "Software authorisation number (ContexteLPS/LPS/IDAM); unknown: desir_550",
-            },
-        ],
-        "security": [{BEARER_SCHEME: []}, {MUTUAL_TLS_SCHEME: []}],
-    }
-
-
-def build_router(runtime: Runtime) -> APIRouter:
-    """INSi's routes (the hot operations are served by plain Starlette routes: ``hot_route``)."""
-    router = APIRouter(route_class=StrictJsonRoute)
-    settings = get_insi_settings()
-    extra_idams = settings.known_idams
-    idam_cache: float | None = 0.0 if runtime.settings.uses_postgres else None
-    verifier = runtime.verifier
-
-    async def appelant(request: Request, now: datetime) -> access.Appelant:
-        """The caller: a psc token when one is sent, else the client certificate of the TLS layer."""
-        authorization = request.headers.get("authorization")
-        if authorization:
-            return access.from_actor(await verifier.verify(bearer_token(authorization), now))
-        certificate = client_certificate(request.scope)
-        if certificate is not None:
-            return access.from_certificate(certificate.common_name, certificate.subject)
-        raise TokenError(
-            "an Authorization: Bearer <token> header (or, over HTTPS, a client certificate) is required",
-            code="token-missing",
-            rule="token",
-        )
-
-    def check_idam(tenant: Tenant, idam: str | None) -> None:
-        if idam is not None and idam in extra_idams:
-            return
-        access.check_idam(idam, logiciels.known_idams(tenant, cache_seconds=idam_cache))
-
-    def tenant_of(request: Request, name: str | None = None) -> Tenant:
-        runtime.check_ready()
-        return runtime.tenants.get(name or request.headers.get(TENANT_HEADER) or DEFAULT_TENANT)
-
-    async def _call(request: Request) -> tuple[Register, date]:
-        """Tenant, caller and software of a JSON call: its register and the tenant's today."""
-        tenant = tenant_of(request)
-        now = tenant.clock.now()
-        await appelant(request, now)
-        check_idam(tenant, request.headers.get(IDAM_HEADER))
-        return register_for(tenant), now.date()
-
-    async def honour(demande: Demande) -> None:
-        delay = service.honour(demande)
-        if delay:
-            await sleep(delay)
-
-    @router.post(
-        "/v1/search-by-traits",
-        response_model=ResultatRead,
-        responses=_OPERATION_ERRORS,
-        openapi_extra=_documented(TraitsSearch),
-        tags=["INSi (JSON)"],
+async def appelant(request: Request, runtime: Runtime, now: datetime) -> access.Appelant:
+    """The caller: a psc token when one is sent, else the client certificate of the TLS layer."""
+    authorization = request.headers.get("authorization")
+    if authorization:
+        return access.from_actor(await runtime.verifier.verify(bearer_token(authorization), now))
+    certificate = client_certificate(request.scope)
+    if certificate is not None:
+        return access.from_certificate(certificate.common_name, certificate.subject)
+    raise TokenError(
+        "an Authorization: Bearer <token> header (or, over HTTPS, a client certificate) is required",
+        code="token-missing",
+        rule="token",
     )
-    @hot_route
-    async def search_by_traits(request: Request) -> Response:
-        """Search the INS by the traits (rechercherInsAvecTraitsIdentite): 00, 01 or 02."""
-        register, today = await _call(request)
-        body = await json_body(request, TraitsSearch)
-        query, demande = service.prepare_traits(
-            body.nom_naissance,
-            body.prenoms,
-            body.sexe,
-            body.date_naissance,
-            body.lieu_naissance,
-            today=today,
-            slow_seconds=settings.slow_seconds,
-        )
-        await honour(demande)
-        return _json(resultat_json(service.answer_traits(register, query), settings.oid_mode))
 
-    @router.post(
-        "/v1/search-by-vitale",
-        response_model=ResultatRead,
-        responses=_VITALE_ERRORS,
-        openapi_extra=_documented(VitaleSearch),
-        tags=["INSi (JSON)"],
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """An operation's context once its caller and software are admitted."""
+
+    register: Register
+    today: date
+    settings: InsiSettings
+
+
+def settings_of(request: Request) -> InsiSettings:
+    """The settings the app was built with (``create_app``)."""
+    settings: InsiSettings = request.app.state.insi_settings
+    return settings
+
+
+def _software(tenant: Tenant, idam: str | None, now: datetime, settings: InsiSettings) -> Call:
+    """Admit the caller's software number; the tenant's register and today."""
+    logiciels.check_idam(tenant, idam, settings.known_idams)
+    return Call(register_for(tenant), now.date(), settings)
+
+
+async def json_call(
+    request: Request,
+    tenant: TenantDep,
+    runtime: RuntimeDep,
+    idam: Annotated[
+        str | None,
+        Header(
+            alias=IDAM_HEADER,
+            description="Software authorisation number (ContexteLPS/LPS/IDAM); missing or unknown: desir_550",
+            examples=[DOCUMENTED_IDAM],
+        ),
+    ] = None,
+) -> Call:
+    """A JSON operation's context: its caller, its software number, the tenant's register and today."""
+    now = tenant.clock.now()
+    await appelant(request, runtime, now)
+    return _software(tenant, idam, now, settings_of(request))
+
+
+CallDep = Annotated[Call, Depends(json_call)]
+
+
+async def _honour(demande: Demande) -> None:
+    delay = service.honour(demande)
+    if delay:
+        await sleep(delay)
+
+
+@router.post(
+    "/v1/search-by-traits",
+    response_model=ResultatRead,
+    responses=_OPERATION_ERRORS,
+    openapi_extra=_EITHER_CREDENTIAL,
+    tags=["INSi (JSON)"],
+)
+async def search_by_traits(body: TraitsSearch, call: CallDep) -> ResultatRead:
+    """Search the INS by the traits (rechercherInsAvecTraitsIdentite): 00, 01 or 02."""
+    query, demande = service.prepare_traits(
+        body.nom_naissance,
+        body.prenoms,
+        body.sexe,
+        body.date_naissance,
+        body.lieu_naissance,
+        today=call.today,
+        slow_seconds=call.settings.slow_seconds,
     )
-    @hot_route
-    async def search_by_vitale(request: Request) -> Response:
-        """Search the INS with the data of a carte Vitale (rechercherInsAvecCarteVitale): 00, 01 or 02."""
-        register, today = await _call(request)
-        body = await json_body(request, VitaleSearch)
-        query, demande = service.prepare_vitale(
-            register,
-            individu=None
-            if body.matricule_individu is None
-            else split_matricule(body.matricule_individu, "matricule_individu"),
-            ouvrant_droit=None
-            if body.matricule_od is None
-            else split_matricule(body.matricule_od, "matricule_od"),
-            nom_naissance=body.nom_naissance,
-            date_naissance=body.date_naissance,
-            rang_naissance=body.rang_naissance,
-            today=today,
-            slow_seconds=settings.slow_seconds,
-        )
-        await honour(demande)
-        return _json(resultat_json(service.answer_vitale(register, query), settings.oid_mode))
+    await _honour(demande)
+    return resultat_read(service.answer_traits(call.register, query), call.settings.oid_mode)
 
-    @router.post(
-        "/v1/verify",
-        response_model=VerificationResultatRead,
-        responses=_VERIFY_ERRORS,
-        openapi_extra=_documented(VerifyRequest),
-        tags=["INSi (JSON)"],
+
+@router.post(
+    "/v1/search-by-vitale",
+    response_model=ResultatRead,
+    responses=_VITALE_ERRORS,
+    openapi_extra=_EITHER_CREDENTIAL,
+    tags=["INSi (JSON)"],
+)
+async def search_by_vitale(body: VitaleSearch, call: CallDep) -> ResultatRead:
+    """Search the INS with the data of a carte Vitale (rechercherInsAvecCarteVitale): 00, 01 or 02."""
+    query, demande = service.prepare_vitale(
+        call.register,
+        individu=None
+        if body.matricule_individu is None
+        else split_matricule(body.matricule_individu, "matricule_individu"),
+        ouvrant_droit=None
+        if body.matricule_od is None
+        else split_matricule(body.matricule_od, "matricule_od"),
+        nom_naissance=body.nom_naissance,
+        date_naissance=body.date_naissance,
+        rang_naissance=body.rang_naissance,
+        today=call.today,
+        slow_seconds=call.settings.slow_seconds,
     )
-    @hot_route
-    async def verify(request: Request) -> Response:
-        """Verify an INS already held against INSi: 01 when unknown, else 00 saying which traits differ."""
-        register, today = await _call(request)
-        body = await json_body(request, VerifyRequest)
-        query, demande = service.prepare_verification(
-            register,
-            matricule=body.matricule,
-            oid=body.oid,
-            nom_naissance=body.nom_naissance,
-            prenoms=body.prenoms,
-            sexe=body.sexe,
-            date_naissance=body.date_naissance,
-            lieu_naissance=body.lieu_naissance,
-            today=today,
-            slow_seconds=settings.slow_seconds,
-        )
-        await honour(demande)
-        resultat = service.answer_verification(register, query, settings.oid_mode)
-        return _json(resultat_json(resultat, settings.oid_mode, verification=True))
+    await _honour(demande)
+    return resultat_read(service.answer_vitale(call.register, query), call.settings.oid_mode)
 
-    # --- SOAP ---------------------------------------------------------------------------------------
 
-    async def soap_call(request: Request, tenant_name: str | None) -> Response:
+@router.post(
+    "/v1/verify",
+    response_model=VerificationResultatRead,
+    responses=_VERIFY_ERRORS,
+    openapi_extra=_EITHER_CREDENTIAL,
+    tags=["INSi (JSON)"],
+)
+async def verify(body: VerifyRequest, call: CallDep) -> VerificationResultatRead:
+    """Verify an INS already held against INSi: 01 when unknown, else 00 saying which traits differ."""
+    query, demande = service.prepare_verification(
+        call.register,
+        matricule=body.matricule,
+        oid=body.oid,
+        nom_naissance=body.nom_naissance,
+        prenoms=body.prenoms,
+        sexe=body.sexe,
+        date_naissance=body.date_naissance,
+        lieu_naissance=body.lieu_naissance,
+        today=call.today,
+        slow_seconds=call.settings.slow_seconds,
+    )
+    await _honour(demande)
+    mode = call.settings.oid_mode
+    return verification_read(service.answer_verification(call.register, query, mode), mode)
+
+
+# --- SOAP -------------------------------------------------------------------------------------------
+
+
+async def _soap_call(request: Request, runtime: Runtime, tenant_name: str | None) -> Response:
+    """Every failure, down to the tenant and the database, answers as a SOAP fault."""
+    message_id: str | None = None
+    try:
         raw = await request.body()
-        message_id: str | None = None
-        try:
-            tenant = tenant_of(request, tenant_name)
-            now = tenant.clock.now()
-            await appelant(request, now)
-            envelope = soap.parse_envelope(raw, request.headers.get("content-type"))
-            message_id = envelope.message_id
-            check_idam(tenant, envelope.idam)
-            register = register_for(tenant)
-            today = now.date()
-            if envelope.operation == "traits":
-                fields = soap.traits_fields(envelope.body)
-                query, demande = service.prepare_traits(
-                    fields.nom_naissance,
-                    fields.prenoms,
-                    fields.sexe,
-                    fields.date_naissance,
-                    fields.lieu_naissance,
-                    today=today,
-                    slow_seconds=settings.slow_seconds,
-                )
-                await honour(demande)
-                resultat = service.answer_traits(register, query)
-            else:
-                card = soap.vitale_fields(envelope.body)
-                vitale, demande = service.prepare_vitale(
-                    register,
-                    individu=card.individu,
-                    ouvrant_droit=card.ouvrant_droit,
-                    nom_naissance=card.nom_naissance,
-                    date_naissance=card.date_naissance,
-                    rang_naissance=card.rang_naissance,
-                    today=today,
-                    slow_seconds=settings.slow_seconds,
-                )
-                await honour(demande)
-                resultat = service.answer_vitale(register, vitale)
-        except SandboxError as exc:
-            status, content = soap.render_fault(exc, message_id)
-            return Response(content, status_code=status, media_type=soap.CONTENT_TYPE)
-        return Response(soap.render_resultat(resultat, settings.oid_mode), media_type=soap.CONTENT_TYPE)
+        tenant = request_tenant(request, tenant_name)
+        now = tenant.clock.now()
+        await appelant(request, runtime, now)
+        envelope = soap.parse_envelope(raw, request.headers.get("content-type"))
+        message_id = envelope.message_id
+        call = _software(tenant, envelope.idam, now, settings_of(request))
+        settings = call.settings
+        if envelope.operation == "traits":
+            fields = soap.traits_fields(envelope.body)
+            query, demande = service.prepare_traits(
+                fields.nom_naissance,
+                fields.prenoms,
+                fields.sexe,
+                fields.date_naissance,
+                fields.lieu_naissance,
+                today=call.today,
+                slow_seconds=settings.slow_seconds,
+            )
+            await _honour(demande)
+            resultat = service.answer_traits(call.register, query)
+        else:
+            card = soap.vitale_fields(envelope.body)
+            vitale, demande = service.prepare_vitale(
+                call.register,
+                individu=card.individu,
+                ouvrant_droit=card.ouvrant_droit,
+                nom_naissance=card.nom_naissance,
+                date_naissance=card.date_naissance,
+                rang_naissance=card.rang_naissance,
+                today=call.today,
+                slow_seconds=settings.slow_seconds,
+            )
+            await _honour(demande)
+            resultat = service.answer_vitale(call.register, vitale)
+    except SandboxError as exc:
+        status, content = soap.render_fault(exc, message_id)
+        return Response(content, status_code=status, media_type=soap.CONTENT_TYPE)
+    return Response(soap.render_resultat(resultat, settings.oid_mode), media_type=soap.CONTENT_TYPE)
 
-    @router.post(
-        "/soap",
-        response_class=Response,
-        responses=_SOAP_RESPONSES,
-        openapi_extra=_SOAP_DOC,
-        tags=["INSi (SOAP 1.2)"],
-    )
-    @hot_route
-    async def soap_endpoint(request: Request) -> Response:
-        """The real wire: SOAP 1.2 rechercherInsAvecTraitsIdentite / rechercherInsAvecCarteVitale."""
-        return await soap_call(request, None)
 
-    @router.post(
-        "/soap/{tenant}",
-        response_class=Response,
-        responses=_SOAP_RESPONSES,
-        openapi_extra={**_SOAP_DOC, "parameters": [_TENANT_IN_PATH]},
-        tags=["INSi (SOAP 1.2)"],
-    )
-    @hot_route
-    async def soap_in_tenant(request: Request) -> Response:
-        """The SOAP endpoint of one tenant, for clients that cannot send the tenant header."""
-        return await soap_call(request, str(request.path_params["tenant"]))
+@router.post(
+    "/soap",
+    response_class=Response,
+    responses=_SOAP_RESPONSES,
+    openapi_extra={**_SOAP_BODY, **_EITHER_CREDENTIAL},
+    tags=["INSi (SOAP 1.2)"],
+)
+async def soap_endpoint(request: Request, runtime: RuntimeDep) -> Response:
+    """The real wire: SOAP 1.2 rechercherInsAvecTraitsIdentite / rechercherInsAvecCarteVitale
+    (the tenant in ``X-Sandbox-Tenant``, default ``default``)."""
+    return await _soap_call(request, runtime, None)
 
-    # --- sandbox: software numbers ---------------------------------------------------------------------
 
-    @router.get("/sandbox/logiciels", response_model=LogicielList, tags=["sandbox"])
-    async def list_logiciels(tenant: TenantDep) -> LogicielList:
-        """Software authorisation numbers (IDAM) this tenant's INSi knows."""
-        with tenant.reading() as conn:
-            rows = repository.list_logiciels(conn)
-        items = [LogicielRead(idam=i, nom=n, origine="seed" if o == "seed" else "tenant") for i, n, o in rows]
-        known = {item.idam for item in items}
-        items += [
-            LogicielRead(idam=i, nom="ESANTE_INSI_KNOWN_IDAM", origine="settings")
-            for i in sorted(extra_idams - known)
-        ]
-        return LogicielList(items=items)
+@router.post(
+    "/soap/{tenant}",
+    response_class=Response,
+    responses=_SOAP_RESPONSES,
+    openapi_extra={**_SOAP_BODY, **_EITHER_CREDENTIAL},
+    tags=["INSi (SOAP 1.2)"],
+)
+async def soap_in_tenant(tenant: str, request: Request, runtime: RuntimeDep) -> Response:
+    """The SOAP endpoint of one tenant, for clients that cannot send the tenant header."""
+    return await _soap_call(request, runtime, tenant)
 
-    @router.put(
-        "/sandbox/logiciels/{idam}",
-        response_model=LogicielRead,
-        responses=error_responses(IdamInvalide, LogicielDocumente, InvalidTenant),
-        tags=["sandbox"],
-    )
-    async def put_logiciel(idam: str, body: LogicielPut, tenant: TenantDep) -> LogicielRead:
-        """Make a software authorisation number known in this tenant (e.g. your software's real one)."""
-        idam = access.check_new_idam(idam)
-        with tenant.unit_of_work() as conn:
-            existing = repository.get_logiciel(conn, idam)
-            if existing is not None and existing[2] == "seed":
-                raise LogicielDocumente(f"{idam} is a documented number", rule="insi-logiciel-documente")
-            repository.put_logiciel(conn, idam, body.nom)
-        logiciels.forget(tenant)
-        return LogicielRead(idam=idam, nom=body.nom, origine="tenant")
 
-    @router.delete(
-        "/sandbox/logiciels/{idam}",
-        status_code=204,
-        responses=error_responses(LogicielInconnu, LogicielDocumente, InvalidTenant),
-        tags=["sandbox"],
-    )
-    async def delete_logiciel(idam: str, tenant: TenantDep) -> Response:
-        """Forget a number registered in this tenant (documented numbers stay)."""
-        with tenant.unit_of_work() as conn:
-            existing = repository.get_logiciel(conn, idam)
-            if existing is not None and existing[2] == "seed":
-                raise LogicielDocumente(f"{idam} is a documented number", rule="insi-logiciel-documente")
-            if not repository.delete_logiciel(conn, idam):
-                raise LogicielInconnu(f"{idam} is not registered in this tenant", rule="insi-logiciel")
-        logiciels.forget(tenant)
-        return Response(status_code=204)
+# --- sandbox: software numbers -----------------------------------------------------------------------
 
-    return router
+
+def _logiciel_read(logiciel: logiciels.Logiciel) -> LogicielRead:
+    return LogicielRead(idam=logiciel.idam, nom=logiciel.nom, origine=logiciel.origine)
+
+
+@router.get("/sandbox/logiciels", response_model=LogicielList, tags=["sandbox"])
+async def list_logiciels(request: Request, tenant: TenantDep) -> LogicielList:
+    """Software authorisation numbers (IDAM) this tenant's INSi knows."""
+    held = logiciels.list_logiciels(tenant, settings_of(request).known_idams)
+    return LogicielList(items=[_logiciel_read(logiciel) for logiciel in held])
+
+
+@router.put(
+    "/sandbox/logiciels/{idam}",
+    response_model=LogicielRead,
+    responses=error_responses(IdamInvalide, LogicielDocumente, InvalidTenant),
+    tags=["sandbox"],
+)
+async def put_logiciel(idam: str, body: LogicielPut, tenant: TenantDep) -> LogicielRead:
+    """Make a software authorisation number known in this tenant (e.g. your software's real one)."""
+    return _logiciel_read(logiciels.register(tenant, idam, body.nom))
+
+
+@router.delete(
+    "/sandbox/logiciels/{idam}",
+    status_code=204,
+    responses=error_responses(LogicielInconnu, LogicielDocumente, InvalidTenant),
+    tags=["sandbox"],
+)
+async def delete_logiciel(idam: str, tenant: TenantDep) -> Response:
+    """Forget a number registered in this tenant (documented numbers stay)."""
+    logiciels.forget(tenant, idam)
+    return Response(status_code=204)

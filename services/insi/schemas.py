@@ -3,8 +3,7 @@ routes' bodies."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -178,68 +177,55 @@ class LogicielPut(_Request):
     nom: str = Field(default="", max_length=200, description="The software's name, for the listing")
 
 
-# --- serialisation --------------------------------------------------------------------------------------
+# --- answers from the service's results --------------------------------------------------------------
 
 
-def _history(entry: HistoryEntry, mode: OidMode) -> dict[str, Any]:
-    return {
-        "matricule": entry.matricule,
-        "oid": oid_publie(entry.oid, mode),
-        "date_deb": entry.date_deb,
-        "date_fin": entry.date_fin,
-    }
+def _historique(entry: HistoryEntry, mode: OidMode) -> HistoriqueRead:
+    return HistoriqueRead(
+        matricule=entry.matricule,
+        oid=oid_publie(entry.oid, mode),
+        date_deb=entry.date_deb,
+        date_fin=entry.date_fin,
+    )
 
 
-def individu(identity: Identity, mode: OidMode) -> dict[str, Any]:
-    """The ``individu`` member of an answer (``ResultatRead.individu``)."""
-    return {
-        "ins": {"matricule": identity.matricule, "oid": oid_publie(identity.oid, mode)},
-        "historique": [_history(entry, mode) for entry in identity.historique],
-        "traits": {
-            "nom_naissance": identity.nom_naissance,
-            "prenom": identity.premier_prenom,
-            "liste_prenom": identity.liste_prenom,
-            "sexe": identity.sexe,
-            "date_naissance": identity.date_naissance,
-            "lieu_naissance": identity.lieu_naissance,
-        },
-    }
+def individu_read(identity: Identity, mode: OidMode) -> IndividuRead:
+    """The ``individu`` member of an answer."""
+    return IndividuRead(
+        ins=InsRead(matricule=identity.matricule, oid=oid_publie(identity.oid, mode)),
+        historique=[_historique(entry, mode) for entry in identity.historique],
+        traits=TraitsRead(
+            nom_naissance=identity.nom_naissance,
+            prenom=identity.premier_prenom,
+            liste_prenom=identity.liste_prenom,
+            sexe=identity.sexe,
+            date_naissance=identity.date_naissance,
+            lieu_naissance=identity.lieu_naissance,
+        ),
+    )
 
 
-_rendered: dict[tuple[Identity, str], bytes] = {}
-_RENDERED_MAX = 100_000
+def resultat_read(resultat: Resultat, mode: OidMode) -> ResultatRead:
+    """The answer of a search."""
+    return ResultatRead(
+        code_cr=resultat.code_cr,
+        libelle_cr=resultat.libelle_cr,
+        individu=None if resultat.individu is None else individu_read(resultat.individu, mode),
+    )
 
 
-def _found_json(identity: Identity, mode: OidMode) -> bytes:
-    """The whole ``00`` answer of a search, rendered once per identity (and OID mode)."""
-    key = (identity, mode)
-    found = _rendered.get(key)
-    if found is None:
-        if len(_rendered) >= _RENDERED_MAX:
-            _rendered.clear()
-        body = {"code_cr": "00", "libelle_cr": "OK", "individu": individu(identity, mode)}
-        found = _rendered[key] = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    return found
-
-
-def resultat_json(resultat: Resultat, mode: OidMode, *, verification: bool = False) -> bytes:
-    """The JSON answer of ``resultat`` (``ResultatRead``, or ``VerificationResultatRead``)."""
-    if resultat.individu is not None and not verification:
-        return _found_json(resultat.individu, mode)
-    body: dict[str, Any] = {
-        "code_cr": resultat.code_cr,
-        "libelle_cr": resultat.libelle_cr,
-        "individu": None if resultat.individu is None else individu(resultat.individu, mode),
-    }
-    if verification:
-        checked = resultat.verification
-        body["verification"] = (
-            None
-            if checked is None
-            else {
-                "conforme": checked.conforme,
-                "ins_actif": checked.ins_actif,
-                "ecarts": [{"trait": e.trait, "envoye": e.envoye, "insi": e.insi} for e in checked.ecarts],
-            }
-        )
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+def verification_read(resultat: Resultat, mode: OidMode) -> VerificationResultatRead:
+    """The answer of a verification."""
+    checked = resultat.verification
+    return VerificationResultatRead(
+        code_cr=resultat.code_cr,
+        libelle_cr=resultat.libelle_cr,
+        individu=None if resultat.individu is None else individu_read(resultat.individu, mode),
+        verification=None
+        if checked is None
+        else VerificationRead(
+            conforme=checked.conforme,
+            ins_actif=checked.ins_actif,
+            ecarts=[EcartRead(trait=e.trait, envoye=e.envoye, insi=e.insi) for e in checked.ecarts],
+        ),
+    )

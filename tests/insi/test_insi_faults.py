@@ -9,6 +9,7 @@ import pytest
 from insi_wire import ACTION_VITALE, RESULTAT, Insi, envelope, fault, recsans, recvit, text, xml
 
 from services.insi import router
+from services.insi.config import get_insi_settings
 
 pytestmark = pytest.mark.asyncio
 
@@ -90,7 +91,7 @@ async def test_lent_waits_the_configured_delay(insi: Insi, monkeypatch: pytest.M
     monkeypatch.setattr(router, "sleep", sleep)
     answer = await insi.traits("Lent", ["ZOE"], "F", "1975-12-31")
     assert answer.json()["code_cr"] == "01"
-    assert waited == [router.get_insi_settings().slow_seconds]
+    assert waited == [get_insi_settings().slow_seconds]
 
 
 async def test_an_ordinary_nom_does_not_wait(insi: Insi, monkeypatch: pytest.MonkeyPatch) -> None:
