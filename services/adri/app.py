@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.adri.errors import ERROR_TABLE
-from services.adri.router import APCV_SESSION_HEADER, build_router
+from services.adri.router import APCV_SESSION_HEADER, router
 from shared.app import create_service_app
 from shared.runtime import Runtime
 
@@ -69,5 +69,5 @@ DESCRIPTION = _description()
 
 def create_app(runtime: Runtime) -> FastAPI:
     return create_service_app(
-        name="adri", title=TITLE, description=DESCRIPTION, runtime=runtime, routers=[build_router(runtime)]
+        name="adri", title=TITLE, description=DESCRIPTION, runtime=runtime, routers=[router]
     )

@@ -15,8 +15,9 @@ class AdriSettings(BaseSettings):
 
     register_cache_size: int = Field(
         default=50_000,
-        ge=1,
-        description="Beneficiaries, households and rendered answers kept in memory per tenant, each",
+        ge=0,
+        description="Beneficiaries and households kept in memory per tenant, each (0: every lookup "
+        "reads the tables)",
     )
 
 

@@ -7,7 +7,8 @@ an unknown matricule is looked up in the database each time.
 
 Why in memory (``bench/adri.py``, 100,000 persons): reading a beneficiary from the tables takes five
 indexed queries, about 1 to 2 ms; from memory, a repeated lookup costs about as much as the token
-check in front of it, and the rendered answers kept here save the rules and the JSON encoding too.
+check in front of it. ``ESANTE_ADRI_REGISTER_CACHE_SIZE=0`` reads every lookup from the tables (the
+bench's comparison).
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ class Register:
         self._max_entries = max_entries
         self._beneficiaries: dict[str, Beneficiary] = {}
         self._households: dict[str, tuple[Identity, ...]] = {}
-        self._answers: dict[Hashable, bytes] = {}
 
     def _remember(self, cache: dict[_K, _T], key: _K, value: _T) -> None:
+        if self._max_entries == 0:
+            return
         if len(cache) >= self._max_entries:
             cache.clear()
         cache[key] = value
@@ -58,15 +60,6 @@ class Register:
             if found:
                 self._remember(self._households, ouvrant_droit, found)
         return found
-
-    def answer(self, key: Hashable) -> bytes | None:
-        """An answer already rendered for the same request (see :meth:`remember_answer`)."""
-        return self._answers.get(key)
-
-    def remember_answer(self, key: Hashable, content: bytes) -> None:
-        """Keep a rendered answer: with read-only rights, the same lookup at the same date gives the
-        same bytes, so a repeated lookup skips parsing, the rules and the rendering."""
-        self._remember(self._answers, key, content)
 
 
 _registers: WeakKeyDictionary[Tenant, Register] = WeakKeyDictionary()

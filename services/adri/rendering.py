@@ -1,12 +1,8 @@
-"""The JSON ADRi answers, rendered from its records (the shapes of ``schemas.py``).
-
-The lookup renders by hand into bytes: validating a response model would cost more than the rest of
-the request (see ``bench/adri.py``). ``tests/adri`` checks every rendered shape against its model.
-"""
+"""ADRi's answers built from its records, in the shapes of ``schemas.py`` (each route declares its
+model, which FastAPI validates the answer against)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -72,10 +68,6 @@ def situation(found: Situation, apcv_session: str | None = None) -> dict[str, An
         "medecin_traitant_rpps": beneficiary.medecin_traitant_rpps,
         "apcv_session": apcv_session,
     }
-
-
-def situation_json(found: Situation, apcv_session: str | None = None) -> bytes:
-    return json.dumps(situation(found, apcv_session), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _instant(seconds: int) -> str:
