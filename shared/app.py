@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 import json
-from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -14,8 +13,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
-from starlette.routing import Route
+from pydantic import BaseModel
 from starlette.types import Receive, Scope, Send
 
 from shared.dependencies import REQUEST_EPOCH, get_actor, get_tenant
@@ -31,46 +29,11 @@ NO_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 every request whether a provider is configured costs a noticeable share of a small route."""
 
 
-_HOT = "__esante_hot_route__"
-Endpoint = TypeVar("Endpoint", bound=Callable[[Request], Awaitable[Response]])
-
-
-def hot_route(endpoint: Endpoint) -> Endpoint:
-    """Serve this endpoint by a plain Starlette route matched before the FastAPI routes.
-
-    Put it under the ``@router.get/post(...)`` decorator: the FastAPI route still documents the
-    operation (parameters and body in ``openapi_extra``), while requests go to a Starlette route with
-    the very same endpoint. On this machine FastAPI's per-request handling (dependency resolution,
-    parameter validation) costs about as much as a whole bare route, which the hottest operations
-    cannot afford (measured in bench/). The endpoint takes the bare ``Request`` and reads the tenant,
-    the caller and its parameters itself (``request_tenant``, ``get_actor``).
-    """
-    if list(inspect.signature(endpoint).parameters) != ["request"]:
-        raise TypeError(f"{endpoint.__name__}: a hot route takes exactly one parameter, `request`")
-    setattr(endpoint, _HOT, True)
-    return endpoint
-
-
-_BODY = "__esante_hot_body__"
-
-
-def hot_json_route(model: type[BaseModel]) -> Callable[[Endpoint], Endpoint]:
-    """``hot_route`` for an operation whose JSON body is ``model`` (read with ``json_body``): the
-    exported OpenAPI document gets the request body FastAPI would have written for a body parameter."""
-
-    def mark(endpoint: Endpoint) -> Endpoint:
-        setattr(endpoint, _BODY, model)
-        return hot_route(endpoint)
-
-    return mark
-
-
 class StrictJsonRoute(APIRoute):
     """A FastAPI route that refuses, as FastAPI refuses JSON it cannot read (422 ``json_invalid``), the
     JSON that Python's ``json`` module reads but that no database or JSON text can carry: a lone UTF-16
     surrogate (``"\\ud800"``), ``NaN``, ``Infinity``. Every service router is built with it
-    (``create_service_app`` checks); the hot routes read their bodies with pydantic, which refuses them
-    already."""
+    (``create_service_app`` checks)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -105,109 +68,17 @@ async def _refuse_what_json_alone_reads(request: Request) -> None:
         ) from None
 
 
-_Model = TypeVar("_Model", bound=BaseModel)
-
-
-async def json_body(request: Request, model: type[_Model]) -> _Model:
-    """A hot route's JSON body as ``model``, in one pydantic-core pass over the raw bytes; a bad body is
-    FastAPI's usual 422 (``validation-error``, each error located under ``body``)."""
-    try:
-        return model.model_validate_json(await request.body())
-    except ValidationError as exc:
-        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
-        raise RequestValidationError(errors) from None
-
-
 def _api_routes(routers: Sequence[APIRouter]) -> list[APIRoute]:
     """The routers' operations. Taken from the routers themselves: since FastAPI 0.16x an app's router
     holds the routers it includes, not their routes."""
     return [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
 
 
-def _hot_routes(routers: Sequence[APIRouter]) -> list[Route]:
-    """Plain Starlette routes for the endpoints marked with ``hot_route``."""
-    return [
-        Route(route.path, route.endpoint, methods=list(route.methods or ()), include_in_schema=False)
-        for route in _api_routes(routers)
-        if getattr(route.endpoint, _HOT, False)
-    ]
-
-
-class HotRoutes:
-    """A service's hot routes, served by the all-in-one root app straight from its own ``__call__``.
-
-    Through the normal path a request crosses the root app's middleware stack, its router and the
-    ``Mount``, then the service app's own stack and router: on this machine kind that costs as much as
-    a whole bare route, twice the time the hottest operations spend on their own work. ``ServiceRoot``
-    asks each mounted service's ``HotRoutes`` first; a request it matches (path and method) runs the
-    endpoint in the scope the mounted path would give it, and an exception the service app has a
-    handler for (every ``SandboxError``, a validation error, an HTTP exception) is answered by that
-    very handler, so the answer is the same byte for byte. Anything else goes the normal way."""
-
-    def __init__(self, app: FastAPI, routes: Sequence[Route]) -> None:
-        self.app = app
-        self.routes = tuple(routes)
-
-    def match(self, path: str, method: str) -> tuple[Route, dict[str, Any]] | None:
-        for route in self.routes:
-            found = route.path_regex.match(path)
-            if found is not None and route.methods is not None and method in route.methods:
-                params = {k: route.param_convertors[k].convert(v) for k, v in found.groupdict().items()}
-                return route, params
-        return None
-
-    async def serve(
-        self, scope: Scope, receive: Receive, send: Send, prefix: str, route: Route, params: dict[str, Any]
-    ) -> None:
-        child = {
-            **scope,
-            "app": self.app,
-            "root_path": scope.get("root_path", "") + prefix,
-            "path_params": params,
-            "endpoint": route.endpoint,
-        }
-        request = Request(child, receive, send)
-        try:
-            response = await route.endpoint(request)
-        except Exception as exc:
-            handler = self._handler(exc)
-            if handler is None:
-                raise
-            answer = handler(request, exc)
-            response = await answer if inspect.isawaitable(answer) else answer
-        await response(child, receive, send)
-
-    def _handler(self, exc: Exception) -> Callable[..., Any] | None:
-        handlers = self.app.exception_handlers
-        for cls in type(exc).__mro__:
-            if cls in handlers:
-                return handlers[cls]
-        return None
-
-
 class ServiceRoot(FastAPI):
-    """The all-in-one root app: services mounted under ``/<name>``, their hot routes served first."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._hot: dict[str, HotRoutes] = {}
+    """The all-in-one root app: each service's app mounted under ``/<name>``."""
 
     def mount_service(self, name: str, app: FastAPI) -> None:
         self.mount(f"/{name}", app)
-        hot: HotRoutes | None = getattr(app.state, "hot_routes", None)
-        if hot is not None and hot.routes:
-            self._hot[name] = hot
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope.get("root_path"):
-            name, _, rest = scope["path"][1:].partition("/")
-            hot = self._hot.get(name)
-            if hot is not None:
-                found = hot.match("/" + rest, scope["method"])
-                if found is not None:
-                    await hot.serve(scope, receive, send, "/" + name, *found)
-                    return
-        await super().__call__(scope, receive, send)
 
 
 _OUTER_EPOCH: ContextVar[tuple[TenantRegistry, int] | None] = ContextVar("esante_outer_epoch", default=None)
@@ -301,9 +172,6 @@ def create_service_app(
                 f"{name}: build every router with route_class=StrictJsonRoute ({', '.join(loose)})"
             )
         app.include_router(router)
-    hot = _hot_routes(routers)
-    app.router.routes[0:0] = hot
-    app.state.hot_routes = HotRoutes(app, hot)
     app.openapi = _openapi_with_security(app, routers)  # type: ignore[method-assign]
     return app
 
@@ -322,24 +190,6 @@ def _uses(dependant: Dependant, call: Callable[..., Any]) -> bool:
     return dependant.call is call or any(_uses(sub, call) for sub in dependant.dependencies)
 
 
-def _document_body(
-    path: dict[str, Any], methods: Collection[str], model: type[BaseModel], components: dict[str, Any]
-) -> None:
-    """A hot route's JSON body, as FastAPI documents a body parameter: a required ``requestBody``
-    referring to the model's schema among the components (its nested models beside it)."""
-    found = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas = components.setdefault("schemas", {})
-    for name, nested in found.pop("$defs", {}).items():
-        schemas.setdefault(name, nested)
-    schemas.setdefault(model.__name__, found)
-    reference = {"$ref": f"#/components/schemas/{model.__name__}"}
-    for method in methods:
-        path[method.lower()]["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": reference}},
-        }
-
-
 def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callable[[], dict[str, Any]]:
     """Document the tenant header and the bearer scheme on the routes whose dependencies read them."""
 
@@ -353,9 +203,6 @@ def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callab
         for route in _api_routes(routers):
             if not route.include_in_schema:
                 continue
-            body: type[BaseModel] | None = getattr(route.endpoint, _BODY, None)
-            if body is not None:
-                _document_body(schema["paths"][route.path_format], route.methods or (), body, components)
             secured = _uses(route.dependant, get_actor)
             if not (secured or _uses(route.dependant, get_tenant)):
                 continue

@@ -5,14 +5,14 @@ under ``<data_dir>/tenants/<name>.db``, opened in WAL mode. PostgreSQL (``ESANTE
 URL's database is only the maintenance connection; the template is ``<db>_template`` and a tenant is
 ``<db>_t_<name>``, created with ``CREATE DATABASE ... TEMPLATE``.
 
-Services access their tables through SQLAlchemy Core on a synchronous connection used inline: on this
-machine that is several times faster than the async ORM (see the benchmarks), and it keeps one code path
-for both databases.
+Services access their tables through SQLAlchemy Core statements on a synchronous connection of the
+tenant's pooled engine, used inline (``Tenant.reading`` / ``Tenant.unit_of_work``), rows read by column
+name: on this machine that is several times faster than the async ORM (see the benchmarks), and it is
+one code path for both databases.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import os
@@ -21,17 +21,14 @@ import shutil
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final, cast
 
-import psycopg
-from sqlalchemy import Connection, Engine, MetaData, String, Table, create_engine, event, make_url, text
-from sqlalchemy.engine import URL, Dialect
+from sqlalchemy import Engine, MetaData, String, Table, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.elements import ClauseElement
 
 from shared.files import exclusive
 
@@ -53,100 +50,6 @@ class Base(DeclarativeBase):
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model, for repositories that build statements with SQLAlchemy Core."""
     return cast(Table, model.__table__)
-
-
-class Prepared:
-    """A Core statement compiled once per dialect and run on the connection's DBAPI cursor, in the
-    connection's transaction, without SQLAlchemy's result layer (rows are plain tuples): on the hot
-    paths that layer costs several times the query itself."""
-
-    def __init__(self, statement: ClauseElement) -> None:
-        self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
-
-    def _compiled_for(self, conn: Connection) -> tuple[str, tuple[str, ...] | None]:
-        return self._compiled_by(conn.dialect)
-
-    def _compiled_by(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
-        entry = self._compiled.get(dialect.name)
-        if entry is None:
-            compiled = self.statement.compile(dialect=dialect)
-            order = getattr(compiled, "positiontup", None)
-            entry = (compiled.string, tuple(order) if order else None)
-            self._compiled[dialect.name] = entry
-        return entry
-
-    @staticmethod
-    def _bound(order: tuple[str, ...] | None, params: Mapping[str, Any]) -> Any:
-        return dict(params) if order is None else tuple(params[name] for name in order)
-
-    def _cursor(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        sql, order = self._compiled_for(conn)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(sql, self._bound(order, params))
-        return cursor
-
-    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        cursor = self._cursor(conn, params)
-        try:
-            return list(cursor.fetchall())
-        finally:
-            cursor.close()
-
-    def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        cursor = self._cursor(conn, params)
-        try:
-            row = cursor.fetchone()
-            return None if row is None else tuple(row)
-        finally:
-            cursor.close()
-
-    def run(self, conn: Connection, params: Mapping[str, Any]) -> int:
-        """Execute a write; the number of rows it changed."""
-        cursor = self._cursor(conn, params)
-        try:
-            return int(cursor.rowcount)
-        finally:
-            cursor.close()
-
-    async def rows_async(
-        self, conn: AsyncDriverConnection, params: Mapping[str, Any]
-    ) -> list[tuple[Any, ...]]:
-        """``rows`` awaited on an asynchronous connection (``AsyncAutocommit``)."""
-        sql, order = self._compiled_by(conn.dialect)
-        async with conn.driver.cursor() as cursor:
-            await cursor.execute(sql, self._bound(order, params))
-            return list(await cursor.fetchall())
-
-    def run_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Execute a write once per row of parameters (the driver's ``executemany``)."""
-        if not rows:
-            return
-        sql, order = self._compiled_for(conn)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(sql, [self._bound(order, row) for row in rows])
-        finally:
-            cursor.close()
-
-
-def array_literal(values: Iterable[str | int | bool | None]) -> str:
-    """PostgreSQL: ``values`` as the text of a one-dimensional array, to bind where the statement casts
-    it (``CAST(:p AS TEXT[])``). psycopg adapts a Python list by walking its values in Python, about
-    20 us a list of a dozen on a new cursor; this string costs about 3 us. Strings are always quoted
-    (so ``NULL``, ``""``, braces and commas are plain values) with their backslashes and double quotes
-    escaped."""
-    return "{" + ",".join(map(_array_element, values)) + "}"
-
-
-def _array_element(value: str | int | bool | None) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, int):
-        return str(value)
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class TenantMeta(Base):
@@ -219,83 +122,6 @@ def make_engine(url: str, *, pooled: bool = True, synchronous: str = "normal") -
 POOL_WAIT_SECONDS: Final = 10
 _PG_CONNECT: Final = {"connect_timeout": 5}
 """A server that does not answer fails a connection in seconds (a request is never left hanging)."""
-
-
-GENERIC_PLANS: Final = "-c plan_cache_mode=force_generic_plan"
-
-
-def generic_plans(engine: Engine) -> Engine:
-    """PostgreSQL: an engine on ``engine``'s database whose sessions plan each prepared statement once
-    and keep that generic plan (``plan_cache_mode``); ``engine`` itself on SQLite, which plans no
-    differently. For statements that take arrays of any length: PostgreSQL costs the generic plan of
-    such a statement above the plans made for each run's arrays, so by default it plans every run
-    again, which for the DMP's batch reads cost more than the read itself (0.25 of 0.4 ms)."""
-    if engine.dialect.name != "postgresql":
-        return engine
-    return create_engine(
-        engine.url,
-        pool_size=1,
-        max_overflow=8,
-        pool_pre_ping=False,
-        connect_args={"options": GENERIC_PLANS},
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class AsyncDriverConnection:
-    """A psycopg asynchronous connection with the SQLAlchemy dialect its statements compile for."""
-
-    driver: psycopg.AsyncConnection[Any]
-    dialect: Dialect
-
-
-class AsyncAutocommit:
-    """PostgreSQL: one asynchronous psycopg connection to ``engine``'s database, in autocommit and with
-    ``generic_plans``' sessions, for a statement a coroutine awaits where a synchronous one would block
-    the event loop (``Prepared.rows_async``). For one user at a time (the DMP's batch writer).
-
-    Opened on first use by the running loop, and again on another loop (a connection serves the loop
-    that opened it: the tests run several) or after it broke. ``close`` closes it at once when no
-    statement is awaited on it, else as soon as that statement is done."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._conn: psycopg.AsyncConnection[Any] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._busy = False
-        self._closing = False
-
-    @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncDriverConnection]:
-        loop = asyncio.get_running_loop()
-        conn = self._conn
-        if conn is not None and (self._loop is not loop or conn.broken or conn.closed):
-            self._finish()
-            conn = None
-        if conn is None:
-            _, kwargs = self._engine.dialect.create_connect_args(self._engine.url)
-            kwargs.pop("context", None)  # the synchronous dialect's adapters
-            conn = await psycopg.AsyncConnection.connect(autocommit=True, options=GENERIC_PLANS, **kwargs)
-            self._conn, self._loop, self._closing = conn, loop, False
-        self._busy = True
-        try:
-            yield AsyncDriverConnection(conn, self._engine.dialect)
-        finally:
-            self._busy = False
-            if self._closing:
-                self._finish()
-
-    def close(self) -> None:
-        if self._busy:
-            self._closing = True
-        else:
-            self._finish()
-
-    def _finish(self) -> None:
-        # Synchronous: the loop that opened the connection may be gone, or not running now.
-        if self._conn is not None:
-            self._conn.pgconn.finish()
-            self._conn = None
 
 
 class Storage(ABC):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import exc as sa_exc
@@ -106,17 +105,6 @@ class Tenant:
         self._check_open()
         with database_errors(self), self._reader.connect() as conn:
             yield conn
-
-    # Transitional, removed once no service uses them (issue 17): the old connection modes.
-    def autocommit(self, *, generic_plans: bool = False) -> contextlib.AbstractContextManager[Connection]:
-        return self.reading()
-
-    def autocommit_async(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        from shared.db import AsyncAutocommit
-
-        if not hasattr(self, "_async"):
-            self._async = AsyncAutocommit(self.engine)
-        return self._async.connection()
 
     def ping(self) -> None:
         """One round trip to the database (``database-unavailable`` when it cannot be reached)."""

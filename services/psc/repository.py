@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ from services.psc.records import (
     StoredRefreshToken,
     Structure,
 )
-from shared.db import Prepared, table_of
+from shared.db import table_of
 
 _structure = table_of(PscStructure)
 _professional = table_of(PscProfessional)
@@ -94,7 +93,7 @@ _PROFESSIONAL_COLUMNS = (
 
 
 def _professional_record(row: Any) -> Professional:
-    """A professional from a row read by column name (SQLAlchemy's, or a prepared lookup's)."""
+    """A professional from a row read by column name."""
     structure = Structure(
         id=row.structure_id,
         kind=row.s_kind,
@@ -129,21 +128,18 @@ def _professionals() -> Any:
     return select(*_PROFESSIONAL_COLUMNS).join(_structure, _structure.c.id == _professional.c.structure_id)
 
 
-_BY_IDNAT = Prepared(_professionals().where(_professional.c.idnat == bindparam("key")))
-_BY_RPPS = Prepared(_professionals().where(_professional.c.rpps == bindparam("key")))
-_ProfessionalRow = namedtuple(  # type: ignore[misc]  # the columns' names are only known here
-    "_ProfessionalRow", [column.key for column in _professionals().selected_columns]
-)
-"""Rows of the prepared lookups (plain tuples) read by name, as SQLAlchemy's rows are."""
+_BY_IDNAT = _professionals().where(_professional.c.idnat == bindparam("key"))
+_BY_RPPS = _professionals().where(_professional.c.rpps == bindparam("key"))
+"""Built once: every token asks for its professional."""
 
 
 def get_professional(
     conn: Connection, *, idnat: str | None = None, rpps: str | None = None
 ) -> Professional | None:
-    """One professional by IdNat or by RPPS (one indexed lookup, compiled once: every token asks)."""
+    """One professional by IdNat or by RPPS (one indexed lookup)."""
     lookup, key = (_BY_IDNAT, idnat) if idnat is not None else (_BY_RPPS, rpps)
-    row = lookup.first(conn, {"key": key})
-    return None if row is None else _professional_record(_ProfessionalRow(*row))
+    row = conn.execute(lookup, {"key": key}).first()
+    return None if row is None else _professional_record(row)
 
 
 def search_professionals(

@@ -49,7 +49,7 @@ from services.psc.schemas import (
     form_body,
 )
 from services.psc.service import IssuerKind, TokenFactory
-from shared.app import StrictJsonRoute, hot_route
+from shared.app import StrictJsonRoute
 from shared.auth import PatientActor, ProfessionalActor, bearer_token
 from shared.dependencies import ActorDep
 from shared.errors import SandboxError, error_responses
@@ -182,7 +182,6 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
         responses={200: {"model": TokenRead}, **_OAUTH_ERRORS},
         openapi_extra=form_body(TokenForm),
     )
-    @hot_route
     async def token(request: Request) -> Response:
         """Token endpoint (RFC 6749): authorization_code (+PKCE), refresh_token (rotated),
         client_credentials (with login_hint and card_mode for CI)."""
@@ -196,7 +195,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
             tokens = service.grant_client_credentials(
                 known, factory(), tenant.clock.now(), kind, client, form
             )
-            return Response(tokens.as_json(), media_type="application/json", headers=_NO_STORE)
+            return _json(tokens.as_dict(), headers=_NO_STORE)
         if grant not in (GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN):
             if not grant:
                 raise InvalidRequest("grant_type is missing", rule="grant-type")
@@ -218,7 +217,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
             with tenant.unit_of_work() as conn:
                 service.revoke_session(conn, exc.session_id, now)
             raise
-        return Response(tokens.as_json(), media_type="application/json", headers=_NO_STORE)
+        return _json(tokens.as_dict(), headers=_NO_STORE)
 
     async def openid_configuration() -> Response:
         """OpenID Provider metadata (OIDC Discovery 1.0)."""

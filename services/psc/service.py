@@ -105,19 +105,6 @@ class IssuedTokens:
             body["id_token"] = self.id_token
         return body
 
-    def as_json(self) -> bytes:
-        """``as_dict`` serialised: tokens are base64url and dots, scopes known words, so the JSON is
-        written directly (the token endpoint's hot path)."""
-        body = (
-            f'{{"access_token":"{self.access_token}","token_type":"Bearer",'
-            f'"expires_in":{self.expires_in},"scope":"{self.scope}"'
-        )
-        if self.refresh_token is not None:
-            body += f',"refresh_token":"{self.refresh_token}"'
-        if self.id_token is not None:
-            body += f',"id_token":"{self.id_token}"'
-        return (body + "}").encode("ascii")
-
 
 class TokenFactory:
     """Signs access and ID tokens for both issuers with the key ring and the configured lifetimes."""
