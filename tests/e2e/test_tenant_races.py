@@ -124,6 +124,7 @@ def test_a_tenant_deleted_while_deposits_run_is_neither_recreated_nor_broken(run
         headers = {"X-Sandbox-Tenant": tenant, "Authorization": f"Bearer {token}"}
         seeded = running.http.get(path, headers=headers).json()["total"]
         stop = threading.Event()
+        answered_at: list[float] = []
 
         def deposit(worker: int, headers: dict[str, str] = headers, stop: threading.Event = stop) -> None:
             with httpx.Client(base_url=running.base, timeout=30) as http:
@@ -133,22 +134,32 @@ def test_a_tenant_deleted_while_deposits_run_is_neither_recreated_nor_broken(run
                     body = _deposit_body(patient, worker * 10_000 + n)
                     answer = http.post(path, json=body, headers=headers)
                     statuses.append(answer.status_code)
+                    if answer.status_code == 201:
+                        answered_at.append(time.monotonic())
                     assert answer.headers["content-type"].startswith("application/json"), answer.text
 
         threads = [threading.Thread(target=deposit, args=(w,)) for w in range(DEPOSITORS)]
         for thread in threads:
             thread.start()
         time.sleep(0.3 + 0.1 * trial)
-        stop.set()  # no request starts after this point: what follows races only those in flight
+        stop.set()  # workers start no new deposit; those in flight race the delete
+        deleting = time.monotonic()
         deleted = running.http.delete(f"/sandbox/tenants/{tenant}")
         for thread in threads:
             thread.join(timeout=60)
         assert deleted.status_code == 204, deleted.text
-        assert tenant not in running.tenants(), "a request in flight re-created the deleted tenant"
-        # Using the name again creates it afresh from the template: it works, and holds no deposit.
-        again = running.http.get(path, headers=headers)
+        # A deposit a worker had begun to send before the stop may still reach the server after the
+        # delete: it is a first use of the name, and creates the tenant afresh (the in-process tests of
+        # tests/shared/test_tenant_connections.py show that a request that reached the server before
+        # the delete cannot). So the tenant is either gone or a fresh copy holding only such deposits.
+        late = sum(1 for at in answered_at if at > deleting)
+        recreated = tenant in running.tenants()
+        again = running.http.get(path, headers=headers)  # using the name again: it works
         assert again.status_code == 200, again.text
-        assert again.json()["total"] == seeded
+        if recreated:
+            assert seeded <= again.json()["total"] <= seeded + late, "a deposit survived the delete"
+        else:
+            assert again.json()["total"] == seeded
         assert running.http.delete(f"/sandbox/tenants/{tenant}").status_code == 204
     assert set(statuses) <= {201, 409}, sorted(set(statuses))
     assert 201 in statuses
