@@ -126,7 +126,12 @@ def test_a_tenant_deleted_while_deposits_run_is_neither_recreated_nor_broken(run
         stop = threading.Event()
         answered_at: list[float] = []
 
-        def deposit(worker: int, headers: dict[str, str] = headers, stop: threading.Event = stop) -> None:
+        def deposit(
+            worker: int,
+            headers: dict[str, str] = headers,
+            stop: threading.Event = stop,
+            answered_at: list[float] = answered_at,
+        ) -> None:
             with httpx.Client(base_url=running.base, timeout=30) as http:
                 for n in range(10_000):  # bounded; stopped at the delete
                     if stop.is_set():
