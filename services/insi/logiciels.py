@@ -11,8 +11,6 @@ from __future__ import annotations
 from services.insi import access, repository
 from services.insi.errors import LogicielDocumente, LogicielInconnu
 from services.insi.records import Logiciel
-
-__all__ = ["Logiciel", "check_idam", "forget", "list_logiciels", "register"]
 from shared.tenants import Tenant
 
 SETTINGS_ORIGIN = "settings"

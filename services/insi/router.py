@@ -29,6 +29,7 @@ from services.insi.errors import (
     SexeInvalide,
     TraitTropLong,
 )
+from services.insi.records import Logiciel, Resultat
 from services.insi.register import Register, register_for
 from services.insi.rules import Demande
 from services.insi.schemas import (
@@ -211,6 +212,45 @@ async def _honour(demande: Demande) -> None:
         await sleep(delay)
 
 
+async def _by_traits(
+    call: Call,
+    nom: str,
+    prenoms: list[str] | tuple[str, ...],
+    sexe: str,
+    naissance: str,
+    lieu: str | None,
+) -> Resultat:
+    """rechercherInsAvecTraitsIdentite, whichever wire (JSON or SOAP) asked."""
+    query, demande = service.prepare_traits(
+        nom, prenoms, sexe, naissance, lieu, today=call.today, slow_seconds=call.settings.slow_seconds
+    )
+    await _honour(demande)
+    return service.answer_traits(call.register, query)
+
+
+async def _by_vitale(
+    call: Call,
+    individu: tuple[str, str] | None,
+    ouvrant_droit: tuple[str, str] | None,
+    nom: str | None,
+    naissance: str | None,
+    rang: int | str | None,
+) -> Resultat:
+    """rechercherInsAvecCarteVitale, whichever wire (JSON or SOAP) asked."""
+    query, demande = service.prepare_vitale(
+        call.register,
+        individu=individu,
+        ouvrant_droit=ouvrant_droit,
+        nom_naissance=nom,
+        date_naissance=naissance,
+        rang_naissance=rang,
+        today=call.today,
+        slow_seconds=call.settings.slow_seconds,
+    )
+    await _honour(demande)
+    return service.answer_vitale(call.register, query)
+
+
 @router.post(
     "/v1/search-by-traits",
     response_model=ResultatRead,
@@ -220,17 +260,10 @@ async def _honour(demande: Demande) -> None:
 )
 async def search_by_traits(body: TraitsSearch, call: CallDep) -> ResultatRead:
     """Search the INS by the traits (rechercherInsAvecTraitsIdentite): 00, 01 or 02."""
-    query, demande = service.prepare_traits(
-        body.nom_naissance,
-        body.prenoms,
-        body.sexe,
-        body.date_naissance,
-        body.lieu_naissance,
-        today=call.today,
-        slow_seconds=call.settings.slow_seconds,
+    found = await _by_traits(
+        call, body.nom_naissance, body.prenoms, body.sexe, body.date_naissance, body.lieu_naissance
     )
-    await _honour(demande)
-    return resultat_read(service.answer_traits(call.register, query), call.settings.oid_mode)
+    return resultat_read(found, call.settings.oid_mode)
 
 
 @router.post(
@@ -242,22 +275,17 @@ async def search_by_traits(body: TraitsSearch, call: CallDep) -> ResultatRead:
 )
 async def search_by_vitale(body: VitaleSearch, call: CallDep) -> ResultatRead:
     """Search the INS with the data of a carte Vitale (rechercherInsAvecCarteVitale): 00, 01 or 02."""
-    query, demande = service.prepare_vitale(
-        call.register,
-        individu=None
-        if body.matricule_individu is None
-        else split_matricule(body.matricule_individu, "matricule_individu"),
-        ouvrant_droit=None
-        if body.matricule_od is None
-        else split_matricule(body.matricule_od, "matricule_od"),
-        nom_naissance=body.nom_naissance,
-        date_naissance=body.date_naissance,
-        rang_naissance=body.rang_naissance,
-        today=call.today,
-        slow_seconds=call.settings.slow_seconds,
+    individu = body.matricule_individu
+    od = body.matricule_od
+    found = await _by_vitale(
+        call,
+        None if individu is None else split_matricule(individu, "matricule_individu"),
+        None if od is None else split_matricule(od, "matricule_od"),
+        body.nom_naissance,
+        body.date_naissance,
+        body.rang_naissance,
     )
-    await _honour(demande)
-    return resultat_read(service.answer_vitale(call.register, query), call.settings.oid_mode)
+    return resultat_read(found, call.settings.oid_mode)
 
 
 @router.post(
@@ -300,38 +328,30 @@ async def _soap_call(request: Request, runtime: Runtime, tenant_name: str | None
         envelope = soap.parse_envelope(raw, request.headers.get("content-type"))
         message_id = envelope.message_id
         call = _software(tenant, envelope.idam, now, settings_of(request))
-        settings = call.settings
         if envelope.operation == "traits":
             fields = soap.traits_fields(envelope.body)
-            query, demande = service.prepare_traits(
+            resultat = await _by_traits(
+                call,
                 fields.nom_naissance,
                 fields.prenoms,
                 fields.sexe,
                 fields.date_naissance,
                 fields.lieu_naissance,
-                today=call.today,
-                slow_seconds=settings.slow_seconds,
             )
-            await _honour(demande)
-            resultat = service.answer_traits(call.register, query)
         else:
             card = soap.vitale_fields(envelope.body)
-            vitale, demande = service.prepare_vitale(
-                call.register,
-                individu=card.individu,
-                ouvrant_droit=card.ouvrant_droit,
-                nom_naissance=card.nom_naissance,
-                date_naissance=card.date_naissance,
-                rang_naissance=card.rang_naissance,
-                today=call.today,
-                slow_seconds=settings.slow_seconds,
+            resultat = await _by_vitale(
+                call,
+                card.individu,
+                card.ouvrant_droit,
+                card.nom_naissance,
+                card.date_naissance,
+                card.rang_naissance,
             )
-            await _honour(demande)
-            resultat = service.answer_vitale(call.register, vitale)
     except SandboxError as exc:
         status, content = soap.render_fault(exc, message_id)
         return Response(content, status_code=status, media_type=soap.CONTENT_TYPE)
-    return Response(soap.render_resultat(resultat, settings.oid_mode), media_type=soap.CONTENT_TYPE)
+    return Response(soap.render_resultat(resultat, call.settings.oid_mode), media_type=soap.CONTENT_TYPE)
 
 
 @router.post(
@@ -362,7 +382,7 @@ async def soap_in_tenant(tenant: str, request: Request, runtime: RuntimeDep) -> 
 # --- sandbox: software numbers -----------------------------------------------------------------------
 
 
-def _logiciel_read(logiciel: logiciels.Logiciel) -> LogicielRead:
+def _logiciel_read(logiciel: Logiciel) -> LogicielRead:
     return LogicielRead(idam=logiciel.idam, nom=logiciel.nom, origine=logiciel.origine)
 
 
