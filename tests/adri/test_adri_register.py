@@ -48,3 +48,16 @@ def test_the_cache_is_bounded(runtime: Runtime, tenant_name: str, population: Po
     assert register.beneficiary(kept[2]) is found[2]
     assert register.beneficiary(kept[0]) is not found[0]
     assert register.beneficiary(kept[0]) == found[0]
+
+
+def test_size_zero_keeps_nothing_and_still_answers(
+    runtime: Runtime, tenant_name: str, population: Population
+) -> None:
+    """``ESANTE_ADRI_REGISTER_CACHE_SIZE=0``: each lookup reads the tables (the bench's comparison)."""
+    register = register_of(runtime.tenants.get(tenant_name), 0)
+    known = next(p for p in population.persons if p.rights is not None)
+    found = register.beneficiary(known.ins)
+    assert found is not None
+    again = register.beneficiary(known.ins)
+    assert again == found
+    assert again is not found  # read again, not kept

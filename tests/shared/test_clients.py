@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from shared.clients import ServiceClients, UpstreamError
-from shared.errors import SandboxError
+from shared.errors import DatabaseUnavailable, SandboxError
+from shared.tenants import TenantReset
 
 echo = FastAPI()
 
@@ -46,3 +48,26 @@ async def test_unreachable_service_is_a_502_sandbox_error() -> None:
 def test_unknown_service_is_refused() -> None:
     with pytest.raises(UpstreamError):
         ServiceClients({}).client("nowhere")
+
+
+faulty = FastAPI()
+
+
+@faulty.get("/answer/{status}/{error}")
+async def answer_with(status: int, error: str) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": "from the called service", "rule": None}, status)
+
+
+@pytest.mark.asyncio
+async def test_a_storage_fault_of_the_called_service_is_the_callers_own() -> None:
+    clients = ServiceClients({})
+    clients.register_local("back", faulty)
+    with pytest.raises(DatabaseUnavailable) as caught:
+        await clients.request("back", "GET", "/answer/503/database-unavailable", tenant="default")
+    assert caught.value.status == 503
+    with pytest.raises(TenantReset):
+        await clients.request("back", "GET", "/answer/409/tenant-reset", tenant="default")
+    # Any other refusal is the caller's to read.
+    other = await clients.request("back", "GET", "/answer/409/invoice-exists", tenant="default")
+    assert (other.status_code, other.json()["error"]) == (409, "invoice-exists")
+    await clients.aclose()
