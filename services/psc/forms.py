@@ -12,8 +12,8 @@ import binascii
 from collections.abc import Iterable, Iterator
 from urllib.parse import unquote_plus
 
+from services.psc.client_auth import ClientCredentials
 from services.psc.errors import InvalidClient, InvalidRequest
-from services.psc.service import ClientCredentials
 
 MAX_BODY = 64 * 1024
 

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.psc.authorization import Page
 from services.psc.login_rules import CARD_LABELS
 from services.psc.records import Client, Patient, Professional
-from services.psc.service import Page
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -16,7 +16,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from services.psc import forms, pages, service
+from services.psc import authorization, client_auth, forms, grants, pages, sessions, tokens
 from services.psc.claims import PATIENT_USERINFO_CLAIMS, PROFESSIONAL_USERINFO_CLAIMS
 from services.psc.config import get_psc_settings
 from services.psc.directory import CachedDirectory, cached_directory
@@ -48,7 +48,7 @@ from services.psc.schemas import (
     UserinfoRead,
     form_body,
 )
-from services.psc.service import IssuerKind, TokenFactory
+from services.psc.tokens import IssuerKind, TokenFactory
 from shared.app import StrictJsonRoute
 from shared.auth import PatientActor, ProfessionalActor, bearer_token
 from shared.dependencies import ActorDep
@@ -104,7 +104,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
 
     def artefact_tenant(request: Request, artefact: str, what: str) -> Tenant:
         """The tenant a code or refresh token names; it must exist and agree with the header."""
-        tenant_name = service.tenant_of(artefact)
+        tenant_name = tokens.tenant_of(artefact)
         if tenant_name is None:
             raise InvalidGrant(f"unknown {what}", rule=f"{what.replace(' ', '-')}-unknown")
         header = request.headers.get(TENANT_HEADER)
@@ -126,7 +126,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
     def refused(exc: AuthorizeError, tenant_name: str, *, after_post: bool) -> Response:
         if exc.redirect_uri is not None:
             return RedirectResponse(
-                service.error_location(exc, issuer), status_code=303 if after_post else 302
+                authorization.error_location(exc, issuer), status_code=303 if after_post else 302
             )
         html = pages.error_page(tenant=tenant_name, error=exc.code, detail=exc.detail, rule=exc.rule)
         return HTMLResponse(html, status_code=400, headers=_NO_STORE)
@@ -154,9 +154,9 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
             "userinfo_signing_alg_values_supported": [settings.signing_alg],
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "code_challenge_methods_supported": list(service.PKCE_METHODS),
+            "code_challenge_methods_supported": list(authorization.PKCE_METHODS),
             "acr_values_supported": ["eidas1"],
-            "scopes_supported": list(service.SUPPORTED_SCOPES),
+            "scopes_supported": list(client_auth.SUPPORTED_SCOPES),
             "claims_supported": [
                 *(PATIENT_USERINFO_CLAIMS if patient else PROFESSIONAL_USERINFO_CLAIMS),
                 "iss",
@@ -191,10 +191,8 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
         if grant == GRANT_CLIENT_CREDENTIALS:
             tenant = header_tenant(request)
             known = directory(tenant)
-            client = service.authenticate_client(known, forms.client_credentials(authorization, form))
-            tokens = service.grant_client_credentials(
-                known, factory(), tenant.clock.now(), kind, client, form
-            )
+            client = client_auth.authenticate_client(known, forms.client_credentials(authorization, form))
+            tokens = grants.grant_client_credentials(known, factory(), tenant.clock.now(), kind, client, form)
             return _json(tokens.as_dict(), headers=_NO_STORE)
         if grant not in (GRANT_AUTHORIZATION_CODE, GRANT_REFRESH_TOKEN):
             if not grant:
@@ -207,15 +205,15 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
             raise InvalidRequest(f"{what} is missing", rule=what.replace(" ", "-"))
         tenant = artefact_tenant(request, artefact, what)
         known = directory(tenant)
-        client = service.authenticate_client(known, forms.client_credentials(authorization, form))
+        client = client_auth.authenticate_client(known, forms.client_credentials(authorization, form))
         now = tenant.clock.now()
-        exchange = service.grant_authorization_code if by_code else service.grant_refresh_token
+        exchange = grants.grant_authorization_code if by_code else grants.grant_refresh_token
         try:
             with tenant.unit_of_work() as conn:
                 tokens = exchange(conn, known, factory(), now, kind, client, form)
         except SessionCompromised as exc:
             with tenant.unit_of_work() as conn:
-                service.revoke_session(conn, exc.session_id, now)
+                grants.revoke_session(conn, exc.session_id, now)
             raise
         return _json(tokens.as_dict(), headers=_NO_STORE)
 
@@ -250,7 +248,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
             params = forms.single_valued(request.query_params.multi_items())
             tenant_name = page_tenant(request, params)
             tenant = open_tenant(tenant_name)
-            auth = service.validate_authorization_request(directory(tenant), params)
+            auth = authorization.validate_authorization_request(directory(tenant), params)
         except AuthorizeError as exc:
             return refused(exc, tenant_name, after_post=False)
         except SandboxError as exc:
@@ -271,11 +269,13 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
                     client=client,
                     request_params=request_params,
                     q=q,
-                    page=service.find_patients(conn, term=q, page=page_number, size=psc.login_page_size),
+                    page=authorization.find_patients(
+                        conn, term=q, page=page_number, size=psc.login_page_size
+                    ),
                 )
             else:
                 profession = params.get("profession", "")
-                found, professions = service.find_professionals(
+                found, professions = authorization.find_professionals(
                     conn, term=q, profession=profession or None, page=page_number, size=psc.login_page_size
                 )
                 html = pages.professional_login(
@@ -298,7 +298,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
             form = forms.parse_form(await request.body(), request.headers.get("content-type"))
             tenant_name = page_tenant(request, form)
             tenant = open_tenant(tenant_name)
-            auth = service.validate_authorization_request(directory(tenant), form)
+            auth = authorization.validate_authorization_request(directory(tenant), form)
             subject, card_mode = form.get("login", ""), form.get("card_mode")
             if not patient and ":" in subject:
                 subject, _, card_mode = subject.rpartition(":")
@@ -312,7 +312,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
                     rule="login-choice",
                 )
             with tenant.unit_of_work() as conn:
-                location = service.log_in(
+                location = authorization.log_in(
                     conn,
                     directory(tenant),
                     kind,
@@ -338,9 +338,9 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
             raise NotAProfessional(
                 "userinfo needs a professional's token, not a client's own", rule="userinfo-subject"
             )
-        info = service.userinfo(bearer_token(request.headers.get("authorization")), kind)
+        info = sessions.userinfo(bearer_token(request.headers.get("authorization")), kind)
         if "application/jwt" in request.headers.get("accept", ""):
-            signed = service.signed_userinfo(factory(), kind, info, actor.client_id)
+            signed = sessions.signed_userinfo(factory(), kind, info, actor.client_id)
             return Response(signed, media_type="application/jwt", headers=_NO_STORE)
         return _json(info, headers=_NO_STORE)
 
@@ -371,21 +371,21 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
         clock of the request's tenant, a refresh token in the tenant it names."""
         form = forms.parse_form(await request.body(), request.headers.get("content-type"))
         tenant = header_tenant(request)
-        service.authenticate_client(
+        client_auth.authenticate_client(
             directory(tenant), forms.client_credentials(request.headers.get("authorization"), form)
         )
         token_value = form.get("token")
         if not token_value:
             raise InvalidRequest("token is missing", rule="token")
         if token_value.count(".") == 2:
-            result = service.introspect_access_token(factory(), kind, token_value, tenant.clock.now())
+            result = sessions.introspect_access_token(factory(), kind, token_value, tenant.clock.now())
             return _json(result, headers=_NO_STORE)
         try:
             owner = artefact_tenant(request, token_value, "refresh token")
         except InvalidGrant:
             return _json({"active": False}, headers=_NO_STORE)
         with owner.reading() as conn:
-            result = service.introspect_refresh_token(conn, kind, token_value, owner.clock.now())
+            result = sessions.introspect_refresh_token(conn, kind, token_value, owner.clock.now())
         return _json(result, headers=_NO_STORE)
 
     @router.get(f"{OIDC}/logout", name=f"{name}logout", response_class=HTMLResponse, responses=_PAGE)
@@ -395,8 +395,8 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
         tenant_name = DEFAULT_TENANT
         try:
             params = forms.single_valued(request.query_params.multi_items())
-            wanted = service.parse_logout_request(factory(), kind, params)
-            from_session = service.tenant_of(wanted.session_id) if wanted.session_id else None
+            wanted = sessions.parse_logout_request(factory(), kind, params)
+            from_session = tokens.tenant_of(wanted.session_id) if wanted.session_id else None
             tenant_name = from_session or page_tenant(request, params)
             if from_session and not runtime.storage.tenant_exists(from_session):
                 # The session's tenant was dropped since: nothing is left to revoke.
@@ -404,7 +404,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
                 tenant_name = page_tenant(request, params)
             tenant = open_tenant(tenant_name)
             with tenant.unit_of_work() as conn:
-                target, revoked = service.log_out(conn, directory(tenant), wanted, tenant.clock.now())
+                target, revoked = sessions.log_out(conn, directory(tenant), wanted, tenant.clock.now())
         except AuthorizeError as exc:
             return refused(exc, tenant_name, after_post=False)
         except SandboxError as exc:

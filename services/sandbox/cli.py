@@ -333,8 +333,8 @@ def token(
     """Print a bearer access token for a professional (--rpps) or a patient (--ins)."""
     if (rpps is None) == (ins is None):
         raise typer.BadParameter("give exactly one of --rpps or --ins")
+    from services.psc.grants import issue_patient_token, issue_professional_token
     from services.psc.keys import load_keyring
-    from services.psc.service import issue_patient_token, issue_professional_token
     from services.sandbox.provisioning import prepare
     from shared.errors import SandboxError
     from shared.runtime import Runtime

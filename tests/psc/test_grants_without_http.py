@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import jwt
 import pytest
 
-from services.psc import service
+from services.psc import authorization, grants, tokens
 from services.psc.errors import AuthorizeError, InvalidGrant, UnknownClient
 from services.psc.keys import key_ring, load_keyring
 from services.psc.records import Client, Patient, Professional
@@ -24,7 +24,7 @@ async def test_issue_professional_token(runtime: Runtime, people: People) -> Non
     settings = runtime.settings
     keys = key_ring(settings.data_dir, settings.signing_alg)
     with runtime.tenants.get(DEFAULT_TENANT).reading() as conn:
-        body = service.issue_professional_token(
+        body = grants.issue_professional_token(
             conn, keys, settings, NOW, login_hint=people.regulateur.rpps or "", card_mode="e-cps"
         )
     assert body["token_type"] == "Bearer"
@@ -41,7 +41,7 @@ async def test_issue_patient_token(runtime: Runtime, people: People) -> None:
     settings = runtime.settings
     keys = key_ring(settings.data_dir, settings.signing_alg)
     with runtime.tenants.get(DEFAULT_TENANT).reading() as conn:
-        body = service.issue_patient_token(conn, keys, settings, NOW, ins=people.activated.ins)
+        body = grants.issue_patient_token(conn, keys, settings, NOW, ins=people.activated.ins)
     actor = await runtime.verifier.verify(body["access_token"], NOW)
     assert isinstance(actor, PatientActor)
     assert actor.ins == people.activated.ins
@@ -52,15 +52,15 @@ def test_cli_functions_refuse_like_the_endpoint(runtime: Runtime, people: People
     keys = key_ring(settings.data_dir, settings.signing_alg)
     with runtime.tenants.get(DEFAULT_TENANT).reading() as conn:
         with pytest.raises(InvalidGrant) as cpe:
-            service.issue_professional_token(
+            grants.issue_professional_token(
                 conn, keys, settings, NOW, login_hint=people.generaliste.idnat, card_mode="cpe"
             )
         assert cpe.value.rule == "card-cpe"
         with pytest.raises(InvalidGrant) as unknown:
-            service.issue_patient_token(conn, keys, settings, NOW, ins="199999999999999")
+            grants.issue_patient_token(conn, keys, settings, NOW, ins="199999999999999")
         assert unknown.value.rule == "login-hint-unknown"
         with pytest.raises(UnknownClient):
-            service.issue_professional_token(
+            grants.issue_professional_token(
                 conn, keys, settings, NOW, login_hint=people.generaliste.idnat, client_id="nobody"
             )
 
@@ -90,11 +90,13 @@ def test_client_without_the_code_grant_is_unauthorized() -> None:
         "nonce": "n",
     }
     with pytest.raises(AuthorizeError) as refused:
-        service.validate_authorization_request(_Directory(machine), params)
+        authorization.validate_authorization_request(_Directory(machine), params)
     assert refused.value.code == "unauthorized_client"
     assert refused.value.redirect_uri == "http://localhost:1/cb"
     allowed = Client("web", "0" * 64, "web", ("http://localhost:*",), ("authorization_code",))
-    request = service.validate_authorization_request(_Directory(allowed), {**params, "client_id": "web"})
+    request = authorization.validate_authorization_request(
+        _Directory(allowed), {**params, "client_id": "web"}
+    )
     assert request.scope == "openid"
 
 
@@ -141,7 +143,7 @@ def test_loopback_any_port_pattern(uri: str, allowed: bool) -> None:
     ],
 )
 def test_tenant_of_artefacts(artefact: str, tenant: str | None) -> None:
-    assert service.tenant_of(artefact) == tenant
+    assert tokens.tenant_of(artefact) == tenant
 
 
 def test_signed_tokens_verify_with_the_published_key(runtime: Runtime) -> None:
