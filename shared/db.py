@@ -70,10 +70,10 @@ TemplateBuilder = Callable[[str], None]
 def read_meta(engine: Engine, key: str) -> str | None:
     with engine.connect() as conn:
         try:
-            row = conn.execute(text("SELECT value FROM tenant_meta WHERE key = :k"), {"k": key}).first()
+            value = conn.execute(text("SELECT value FROM tenant_meta WHERE key = :k"), {"k": key}).scalar()
         except Exception:  # the table does not exist yet: not a built database
             return None
-    return None if row is None else str(row[0])
+    return None if value is None else str(value)
 
 
 SYNCHRONOUS: Final = ("off", "normal", "full")
