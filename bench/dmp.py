@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from bench.context import BenchContext, fresh_postgres, postgres_url
+from bench.context import FLOORS, BenchContext, fresh_postgres, postgres_url
 from bench.harness import request_cycle, rounds, wrk
 from shared.config import SandboxSettings
 from shared.db import make_storage
@@ -176,12 +176,6 @@ def _token(http: httpx.Client, rpps: str) -> str:
     return token
 
 
-def floor_of(label: str) -> float:
-    """Issue 17's floors: every operation at least 0.3x a bare FastAPI GET on SQLite, 0.2x on
-    PostgreSQL."""
-    return 0.2 if label == "PostgreSQL" else 0.3
-
-
 def measure(ctx: BenchContext, base: str, population: Population, label: str) -> None:
     draw = random.Random(7)
     eligible = [
@@ -238,7 +232,7 @@ def measure(ctx: BenchContext, base: str, population: Population, label: str) ->
     ceiling = loads["protected"].rps / ref.rps
     print(f"  a bare route in the sandbox behind the token check: {ceiling:.2f}x bare (the ceiling)")
     found, stored = loads["search"], loads["deposit"]
-    floor = floor_of(label)
+    floor = FLOORS[label]
     ratio = found.rps / ref.rps
     ctx.report(
         f"DMP search, authorised professional ({label})",

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bench.context import BenchContext, fresh_postgres, postgres_url
+from bench.context import FLOORS, BenchContext, fresh_postgres, postgres_url
 from bench.harness import request_cycle, rounds, wrk
 from shared.config import SandboxSettings
 from shared.population import generate_population
@@ -57,10 +57,6 @@ def _body(person: Any) -> dict[str, Any]:
             }
         ],
     }
-
-
-FLOORS = {"SQLite": 0.3, "PostgreSQL": 0.2}
-"""Issue 17: every operation at least this many times a bare FastAPI GET."""
 
 
 def measure(ctx: BenchContext, base: str, label: str) -> None:
