@@ -119,7 +119,8 @@ def _serve(settings: SandboxSettings, only: str | None, log_level: str, tls: boo
         port=settings.port,
         log_level=log_level,
         access_log=False,
-        lifespan="on",
+        lifespan="on",  # starts the SMTP listeners and the template check
+        ws="none",  # no service speaks WebSocket: uvicorn need not import a WebSocket library
         **tls_options,
     )
     with closing(runtime):
