@@ -14,13 +14,13 @@ from __future__ import annotations
 import io
 from datetime import date
 from functools import lru_cache
-from typing import Any, Final
-
-import segno
-from fpdf import FPDF
+from typing import TYPE_CHECKING, Any, Final
 
 from services.eprescription.records import Prescription
 from services.eprescription.rules import Kind
+
+if TYPE_CHECKING:  # fpdf2 (PIL, fontTools) and segno are imported on first use, not at the start
+    import segno
 
 CONSENT_SENTENCE: Final = (
     "Accord du patient (ou du ou des titulaires de l'autorité parentale) pour que le prescripteur "
@@ -48,6 +48,8 @@ MONTHS: Final = (
 
 
 def _qr(numero: str) -> segno.QRCode:
+    import segno
+
     return segno.make_qr(numero, error="m")
 
 
@@ -120,6 +122,8 @@ def line_text(kind: Kind, detail: dict[str, Any]) -> list[str]:
 
 def pdf(prescription: Prescription) -> bytes:
     """The facsimile of the ordonnance numérique."""
+    from fpdf import FPDF
+
     doc = FPDF(format="A4")
     doc.set_creator("esante-sandbox")
     doc.set_title(f"Ordonnance numérique {prescription.numero}")

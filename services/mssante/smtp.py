@@ -285,6 +285,21 @@ class MssanteController(Controller):
         server.command_size_limits["AUTH"] = AUTH_LINE_LIMIT
         return server
 
+    def _trigger_server(self) -> None:
+        """aiosmtpd's first connection to its own listener, which makes it build its SMTP instance
+        (``start`` waits for it). The implicit-TLS handshake uses a client context that loads no trust
+        store: aiosmtpd's own (``ssl.create_default_context``) reads the system's CA certificates, about
+        20 ms of every start, for a handshake that verifies nothing."""
+        with socket.create_connection((self.hostname or self._localhost, self.port), 1.0) as raw:
+            if self.ssl_context is None:
+                raw.recv(1024)
+                return
+            client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            client.check_hostname = False
+            client.verify_mode = ssl.CERT_NONE
+            with client.wrap_socket(raw) as sock:
+                sock.recv(1024)
+
 
 def tls_context(runtime: Runtime) -> ssl.SSLContext:
     """The server certificate of the sandbox CA (made on first start) for STARTTLS and implicit TLS."""

@@ -5,20 +5,23 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.psc.authorization import Page
 from services.psc.login_rules import CARD_LABELS
 from services.psc.records import Client, Patient, Professional
+
+if TYPE_CHECKING:  # jinja2 is imported with the first page rendered, not at the start
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 @lru_cache
 def _environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
