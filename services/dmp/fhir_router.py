@@ -57,7 +57,6 @@ class FhirRoute(StrictJsonRoute):
 def build_fhir_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/fhir", tags=["FHIR R4 (PDSm / IHE MHD)"], route_class=FhirRoute)
     feeder = Feeder(runtime)
-    matrix_cache: float | None = 1.0 if runtime.settings.uses_postgres else None
 
     def base(request: Request) -> str:
         return str(request.base_url).rstrip("/") + "/fhir"
@@ -160,7 +159,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
             statut={"current": "current", "superseded": "superseded"}.get(status or "", "all"),
         )
         now = ms(tenant.clock.now())
-        matrice = matrix_store.matrice_of(tenant, matrix_cache)
+        matrice = matrix_store.matrice_of(tenant)
         search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
         with tenant.unit_of_work() as conn:
             session, found, _ = consultation.search_documents(conn, search)
@@ -183,7 +182,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         pro = require_professional(actor)
         mode = parse_mode(access_mode)
         now = ms(tenant.clock.now())
-        matrice = matrix_store.matrice_of(tenant, matrix_cache)
+        matrice = matrix_store.matrice_of(tenant)
         with tenant.unit_of_work() as conn:
             doc, contenu, session = consultation.read(
                 conn, document_id, pro, mode, access_justification, matrice, now

@@ -173,7 +173,6 @@ def build_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["professionals"], route_class=StrictJsonRoute)
     settings = get_dmp_settings()
     feeder = Feeder(runtime)
-    matrix_cache: float | None = 1.0 if runtime.settings.uses_postgres else None
 
     @router.get(
         "/patients/{ins}/status",
@@ -226,7 +225,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         mode = parse_mode(access_mode)
         wanted = filtre(query)
         now = ms(tenant.clock.now())
-        matrice = matrix_store.matrice_of(tenant, matrix_cache)
+        matrice = matrix_store.matrice_of(tenant)
         search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
         with tenant.unit_of_work() as conn:
             _, found, invisibles = consultation.search_documents(conn, search)
@@ -248,7 +247,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         pro = require_professional(actor)
         mode = parse_mode(access_mode)
         now = ms(tenant.clock.now())
-        matrice = matrix_store.matrice_of(tenant, matrix_cache)
+        matrice = matrix_store.matrice_of(tenant)
         with tenant.unit_of_work() as conn:
             doc, contenu, _ = consultation.read(
                 conn, document_id, pro, mode, access_justification, matrice, now
@@ -323,8 +322,7 @@ def build_sandbox_router(runtime: Runtime) -> APIRouter:
     )
     async def get_matrix(tenant: TenantDep) -> dict[str, Any]:
         """The tenant's habilitation matrix (the default one unless a file was uploaded)."""
-        cache: float | None = 1.0 if runtime.settings.uses_postgres else None
-        return matrix_store.matrice_of(tenant, cache).as_document()
+        return matrix_store.matrice_of(tenant).as_document()
 
     @router.put("/matrice", response_model=None, responses=error_responses(MatriceInvalide))
     async def upload_matrix(
