@@ -19,7 +19,9 @@ class PscSettings(BaseSettings):
     )
     login_page_size: int = Field(default=50, ge=1, le=500, description="Rows per page of the login pages")
     directory_cache_size: int = Field(
-        default=100_000, ge=1, description="Directory entries kept in memory per tenant"
+        default=100_000,
+        ge=0,
+        description="Directory entries kept in memory per tenant (0: every lookup reads the tables)",
     )
 
 

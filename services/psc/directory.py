@@ -63,6 +63,8 @@ class CachedDirectory:
         self._patients: dict[str, Patient] = {}
 
     def _remember(self, cache: dict[str, _T], key: str, value: _T) -> None:
+        if self._max_entries == 0:
+            return
         if len(cache) >= self._max_entries:
             cache.clear()
         cache[key] = value
