@@ -62,13 +62,20 @@ class ProfessionalActor:
 
 @dataclass(frozen=True, slots=True)
 class PatientActor:
-    """A person logged in to Mon espace santé (subject = INS)."""
+    """A person logged in to Mon espace santé (subject = INS); ``represented_ins``: the minor this legal
+    representative acts for (the token's ``represented_ins`` claim, chosen at login), else None."""
 
     ins: str
     nom: str
     prenom: str
     client_id: str
+    represented_ins: str | None = None
     kind: Literal["patient"] = "patient"
+
+    @property
+    def profile_ins(self) -> str:
+        """The INS whose Mon espace santé the token acts on: the represented minor's, or one's own."""
+        return self.represented_ins or self.ins
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,7 @@ def actor_from_claims(claims: dict[str, Any], patient_issuer: str) -> Actor:
             nom=str(claims.get("family_name", "")),
             prenom=str(claims.get("given_name", "")),
             client_id=client_id,
+            represented_ins=str(claims["represented_ins"]) if claims.get("represented_ins") else None,
         )
     idnat = claims.get("SubjectNameID")
     if not idnat:

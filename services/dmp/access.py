@@ -8,8 +8,11 @@ Sources (fr-ehealth-facts §2 and seeds 000, 002, 004):
 * the habilitation matrix limits every professional, in every mode, to the types of their profession
   (``matrice.py``; rule ``matrix``);
 * a document masked by the patient (``MASQUE_PS``) is hidden from professionals except the patient's
-  **médecin traitant DMP** (and, a sandbox choice, its own author); in an emergency mode only when the
-  patient allowed masked documents in an emergency (rule ``masked``);
+  **médecin traitant DMP** (DMP integration guide EX_3.1-1030: masked documents are a « fonctionnalité
+  réservée au médecin traitant ») and, a sandbox choice, its own author (the guide is silent;
+  service-public.fr names exceptions: « masqué à certains professionnels de santé, à l'exception de
+  cel[ui]... », the rest unread); in an emergency mode only
+  when the patient allowed masked documents in an emergency (rule ``masked``);
 * **bris de glace**: any professional in person, with a justification (rule ``btg-justification``),
   refused when the patient forbade it (rule ``btg-forbidden``);
 * **centre 15**: a regulator of a SAMU (the token's regulation flag, rule ``centre15-regulation``), no

@@ -25,8 +25,13 @@ notifications.
 **Profiles** follow the tenant clock (`PUT /sandbox/tenants/{tenant}/clock`), computed from dates at
 read time: invitation, automatic creation **six weeks** later unless the person objected, *open* until
 activated with the invitation's code, *closed* at any time with the data archived **ten years** (then
-deleted), reopened with its archive within that time. Minors are managed by their legal representatives
-(`/v1/me?profil=<INS>`); a document may be invisible to them (`INVISIBLE_REPRESENTANTS_LEGAUX`).
+deleted), reopened with its archive within that time. Minors are managed by their legal representatives: a
+representative logs in at the psc patient issuer with their own identity and chooses the child with
+`represented_ins=<INS of the child>` (an authorization request parameter, or a `client_credentials`
+form field); the token (`sub` = the representative, claim `represented_ins`) then acts on the child's
+profile on every `/v1/me` route, while the representation and the minority are checked on each call.
+A minor's own token is refused (`minor-managed-by-representatives`); a document may be invisible to
+the representatives (`INVISIBLE_REPRESENTANTS_LEGAUX`): not listed, not read, not announced.
 
 **Professionals** (psc token): `GET /v1/patients/{ins}/status` (TD0.2), feed `POST
 /v1/patients/{ins}/documents` (TD2: the INS is verified with INSi), search `GET
@@ -42,7 +47,11 @@ justification in `X-Access-Justification`.
   the patient forbade it; notified.
 
 In every mode a professional the patient blocked is refused, and the habilitation matrix applies. The
-médecin traitant DMP sees masked documents (so does a document's own author: a sandbox choice). A CPE
+médecin traitant DMP sees masked documents (DMP integration guide EX_3.1-1030: listing masked documents
+is « fonctionnalité réservée au médecin traitant »), and so does a document's own author: a sandbox
+choice kept because the DMP guide is silent and service-public.fr's description of Mon espace santé
+names exceptions to masking (« un document peut être masqué à certains professionnels de santé, à
+l'exception de cel[ui]... », as quoted by senioractu.com; the end of the sentence was not readable). A CPE
 card may feed (a structure's deposit), not consult. A blocked professional may still feed: blocking
 applies to consultation (a sandbox reading of "access authorisations apply only to consultation").
 
@@ -54,7 +63,8 @@ activated.
 
 **Notifications** are kept as records readable by the patient API, with the personal e-mail address they
 go to: each professional's first access, every emergency access, every new document a professional
-deposits (unless `INVISIBLE_PATIENT`). MSSanté's outbox sends them: it claims the pending ones with
+deposits (unless `INVISIBLE_PATIENT`, or, for a minor, whose notices the legal representatives read,
+`INVISIBLE_REPRESENTANTS_LEGAUX`). MSSanté's outbox sends them: it claims the pending ones with
 `POST /v1/services/notifications/claim` (which sets `envoye` in the same transaction) whenever its
 outbox is read, and e-mails them to the personal address.
 
@@ -64,10 +74,18 @@ representatives: what MSSanté reads at delivery time) and `POST /v1/services/no
 
 **Documents**: formats `application/pdf`, `text/xml` (CDA R2, `application/xml` and
 `application/hl7-cda+xml` accepted too), `text/plain`, base64, at most `ESANTE_DMP_MAX_DOCUMENT_BYTES`
-(5 MiB by default; the real limit is not public). Rules by type: the VSM (60591-5) by the médecin
-traitant DMP only; données de remboursement (REMB) by the Assurance Maladie only; DOCPATxx / EXPPAT_x
-by the patient only; directives anticipées (EXPPAT_3) by an adult for themself; vaccinations and
-directives anticipées readable by every profession.
+(5 MiB by default; the real limit is not public). Rules by type: the VSM (60591-5) by any médecin
+(`vsm-medecin`: CSP L.1111-15 makes it the médecin traitant's duty, but no DMP rule found reserves its
+deposit to them, and an EHPAD's médecin coordonnateur writes one too, ARS Île-de-France); données de
+remboursement (REMB) by the Assurance Maladie only; DOCPATxx / EXPPAT_1-2 by the patient only;
+directives anticipées (EXPPAT_3) for an adult, by the person or by a professional for them (seed 001:
+the web DMP offers a professional « Déposer les directives anticipées »; CSP L.1111-11: « toute personne
+majeure »), traced and notified as any deposit; vaccinations and directives anticipées readable by
+every profession. A prescription (57833-6, 57832-8, 57828-6, PRESC-*) is in a DMP once: a second current
+document of the same type with the same content is refused, `409 document-duplicate`, rule
+`prescription-duplicate` (the base e-prescription deposits its PDF unless the prescriber's software
+says `depot_dmp: false`; a software that deposits the same PDF as well is told so). Other types may
+repeat a content (a sandbox choice).
 
 **FHIR R4 facade** (`/fhir`, after the ANS PDSm draft built on IHE MHD): `GET /fhir/Patient?identifier=
 urn:oid:1.2.250.1.213.1.4.8|<INS>` (no entry: no active DMP), `POST /fhir/DocumentReference` (ITI-65),

@@ -18,19 +18,29 @@ from sqlalchemy import Connection
 from services.dmp import access, lifecycle
 from services.dmp.errors import (
     AuteurNonAutorise,
+    DocumentEnDouble,
     DocumentInconnu,
     DocumentTropGros,
     FormatRefuse,
     TypeRefuse,
     VersionPerimee,
 )
-from services.dmp.identities import acteur_of, no_profile, require_profile
+from services.dmp.identities import acteur_of, is_minor, no_profile, require_profile
 from services.dmp.records import Acteur, Document, Profile, Trace
 from services.dmp.repository import documents as document_rows
 from services.dmp.repository import profiles as profile_rows
 from services.dmp.repository import traces as trace_rows
-from services.dmp.typecodes import DEPOSANT_PATIENT, RESERVE_ASSURANCE_MALADIE, TYPES, VSM
+from services.dmp.typecodes import (
+    DEPOSANT_PATIENT,
+    DIRECTIVES_ANTICIPEES,
+    PRESCRIPTIONS,
+    RESERVE_ASSURANCE_MALADIE,
+    TYPES,
+    VSM,
+)
 from shared.auth import ProfessionalActor
+
+MEDECIN: Final = "10"
 
 FORMATS: Final[dict[str, str]] = {
     "application/pdf": "application/pdf",
@@ -157,19 +167,44 @@ def document_of(conn: Connection, document_id: str) -> Document:
 # --- professionals: deposit, replace, delete, flags ----------
 
 
-def check_type_professional(type_code: str, actor: ProfessionalActor, profile: Profile) -> None:
+def check_type_professional(type_code: str, actor: ProfessionalActor, profile: Profile, now: int) -> None:
+    """The types a professional deposits: not the patient's own documents (DOCPAT01-09, EXPPAT_1-2), not
+    the Assurance Maladie's; the VSM by a médecin. The VSM is a duty of the médecin traitant (CSP
+    L.1111-15: « le volet de synthèse médicale réalisé par le médecin traitant »), but no DMP rule found
+    reserves its deposit to them, and others write one (ARS Île-de-France: the médecin coordonnateur of an
+    EHPAD), so the sandbox accepts it from every médecin (profession 10). The directives anticipées
+    (EXPPAT_3) may be deposited for the patient (seed 001, the web DMP offers a professional « Déposer
+    les directives anticipées »), for an adult only (CSP L.1111-11: « toute personne majeure »)."""
     if type_code not in TYPES:
         raise TypeRefuse(f"typeCode {type_code[:30]!r} is not accepted by the DMP", rule="type-code")
+    if type_code == DIRECTIVES_ANTICIPEES:
+        if is_minor(profile.date_naissance, lifecycle.instant(now).date()):
+            raise TypeRefuse(
+                "directives anticipées are written by an adult (CSP L.1111-11)",
+                rule="directives-anticipees-majeur",
+            )
+        return
     if type_code in DEPOSANT_PATIENT:
         raise TypeRefuse(
             f"{type_code} is a type the patient adds from Mon espace santé", rule="type-patient-only"
         )
     if type_code in RESERVE_ASSURANCE_MALADIE:
         raise TypeRefuse(f"{type_code} is fed by the Assurance Maladie only", rule="type-reserved")
-    if type_code == VSM and profile.medecin_traitant != actor.idnat:
-        raise TypeRefuse(
-            "the volet de synthèse médicale is deposited by the patient's médecin traitant",
-            rule="vsm-medecin-traitant",
+    if type_code == VSM and actor.profession != MEDECIN:
+        raise TypeRefuse("the volet de synthèse médicale is written by a médecin", rule="vsm-medecin")
+
+
+def check_not_a_copy(conn: Connection, ins: str, new: NewDocument) -> None:
+    """A prescription is in the DMP once: the base e-prescription deposits its PDF (seed 001 says the
+    prescriber's software feeds the DMP; the sandbox's base does it unless told ``depot_dmp: false``), so a
+    software that deposits the same PDF as well is refused rather than making a second copy. Other types
+    may be deposited twice with the same content (the sandbox's choice: a new act may repeat a text)."""
+    if new.type_code not in PRESCRIPTIONS:
+        return
+    existing = document_rows.current_copy(conn, ins, new.type_code, new.contenu.hash)
+    if existing is not None:
+        raise DocumentEnDouble(
+            f"this prescription is already in the DMP as document {existing}", rule="prescription-duplicate"
         )
 
 
@@ -223,14 +258,20 @@ def new_record(
     )
 
 
-def notice_to(profile: Profile, doc: Document) -> str | None:
+def notice_to(profile: Profile, doc: Document, now: int) -> str | None:
     """Where the patient is told of a new document: nowhere when the document is invisible to them (it
-    must not reach them by a notice either: HL7v2 volet rules)."""
-    return None if doc.invisible_patient else profile.email
+    must not reach them by a notice either: HL7v2 volet rules), nor when the patient is a minor, whose
+    notices the legal representatives read, and the document is invisible to the representatives
+    (``INVISIBLE_REPRESENTANTS_LEGAUX``, TRE_A07: « non visible par les représentants légaux »)."""
+    if doc.invisible_patient:
+        return None
+    if doc.invisible_representants and is_minor(profile.date_naissance, lifecycle.instant(now).date()):
+        return None
+    return profile.email
 
 
 def notify_document(conn: Connection, profile: Profile, doc: Document, acteur: Acteur, now: int) -> None:
-    email = notice_to(profile, doc)
+    email = notice_to(profile, doc, now)
     if email is None:
         return
     trace_rows.insert_notification(
@@ -264,7 +305,8 @@ def deposit(conn: Connection, asked: Deposit) -> Document:
     if profile is None:
         raise no_profile(ins)
     access.require_existing(lifecycle.statut(profile.dates, now))
-    check_type_professional(new.type_code, actor, profile)
+    check_type_professional(new.type_code, actor, profile, now)
+    check_not_a_copy(conn, ins, new)
     acteur = acteur_of(actor)
     doc_id = new_id()
     doc = new_record(new, ins, acteur, actor, now, doc_id=doc_id, set_id=doc_id, version=1, replaces=None)
@@ -311,7 +353,7 @@ def replace_document(
             "only the current version is replaced",
             rule="document-version",
         )
-    check_type_professional(new.type_code, actor, profile)
+    check_type_professional(new.type_code, actor, profile, now)
     if not document_rows.supersede(conn, old.id):
         raise VersionPerimee(f"document {old.id} was replaced meanwhile", rule="document-version")
     acteur = acteur_of(actor)

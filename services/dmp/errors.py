@@ -79,6 +79,10 @@ class DocumentInconnu(NotFound):
     code = "document-not-found"
 
 
+class DocumentEnDouble(Conflict):
+    code = "document-duplicate"
+
+
 class CycleDeVieRefuse(Conflict):
     code = "lifecycle-refused"
 
@@ -126,13 +130,18 @@ ERROR_TABLE: Final[tuple[tuple[type[SandboxError], str, str], ...]] = (
     (ModeAccesInvalide, "access-mode", "X-Access-Mode is not normal, bris-de-glace or centre-15"),
     (
         TypeRefuse,
-        "type-code | type-reserved | type-patient-only | type-professional-only | vsm-medecin-traitant | "
+        "type-code | type-reserved | type-patient-only | type-professional-only | vsm-medecin | "
         "directives-anticipees-majeur",
         "the typeCode is not accepted, or not for this depositor",
     ),
     (FormatRefuse, "format | format-content | content-encoding", "format not PDF / CDA XML / text"),
     (DocumentTropGros, "size-limit", "the document is larger than the limit"),
     (DocumentInconnu, "document-unknown", "no document with that id for this DMP"),
+    (
+        DocumentEnDouble,
+        "prescription-duplicate",
+        "the same prescription (identical content, same typeCode) is already in the patient's DMP",
+    ),
     (
         CycleDeVieRefuse,
         "opposition-after-creation | already-activated | close-not-open | reopen-not-closed",

@@ -17,6 +17,7 @@ from services.dmp.errors import (
     AuteurNonAutorise,
     DmpFerme,
     DmpInexistant,
+    DocumentEnDouble,
     DocumentInconnu,
     DocumentTropGros,
     FormatRefuse,
@@ -192,7 +193,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         "/patients/{ins}/documents",
         status_code=201,
         response_model=DocumentRead,
-        responses=error_responses(*_FEED),
+        responses=error_responses(*_FEED, DocumentEnDouble),
     )
     async def deposit_document(
         request: Request, tenant: TenantDep, actor: ActorDep, ins: InsPath, body: DocumentCreate

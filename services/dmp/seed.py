@@ -56,11 +56,10 @@ def profile_row(person: Person) -> dict[str, Any]:
 
 def seed(conn: Connection, population: Population, settings: SandboxSettings) -> None:
     profiles = [profile_row(person) for person in population.persons]
-    representants = []
-    for person in population.persons:
-        for parent_id in person.parents:
-            parent = population.person(parent_id)
-            if parent is not None:
-                representants.append({"ins": person.ins, "representant_ins": parent.ins})
+    representants = [
+        {"ins": person.ins, "representant_ins": parent.ins}
+        for person in population.persons
+        for parent in population.parents_of(person)
+    ]
     insert_many(conn, "profile", profiles)
     insert_many(conn, "representant", representants)

@@ -114,6 +114,7 @@ DEPOSANT_PATIENT: Final[frozenset[str]] = frozenset(
     code for code, t in TYPES.items() if t.categorie in ("document-patient", "directives-anticipees")
 )
 RESERVE_ASSURANCE_MALADIE: Final[frozenset[str]] = frozenset({"REMB"})
+PRESCRIPTIONS: Final[frozenset[str]] = frozenset(c for c, t in TYPES.items() if t.categorie == "prescription")
 VACCINATIONS: Final[frozenset[str]] = frozenset(c for c, t in TYPES.items() if t.categorie == "vaccination")
 
 

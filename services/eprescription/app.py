@@ -23,10 +23,14 @@ and records what was delivered, line by line; the prescriber reads the execution
 agreed. Field names are the sandbox's own (the real API is not public); dates follow the tenant clock.
 
 **The number** (sandbox format, the real one is not public): 18 characters of `0-9 A-Z`: `01` (format
-version), 15 random symbols, then the check character of ISO/IEC 7064 MOD 37,36 over the first 17.
-A mistyped number is refused with `numero-invalid` (400): rule `numero-format` (length, alphabet,
-version) or `numero-check` (the check character does not match). Lower case, spaces and hyphens are
-accepted and normalised.
+version), 15 symbols, then a check character: the values of the 18 characters (`0`-`9` = 0-9, `A`-`Z` =
+10-35) weighted 2, 1, 2, 1... from the left sum to 1 modulo 36, so the check character is
+`(1 - s) mod 36`, `s` the weighted sum of the first 17. Seed 001's example `01S2TBPZ2JCNZZYGHZ` is valid.
+The prescriber's software may make the number itself (seed 000: it « génère un identifiant unique »):
+give it as `numero`; one already used in the tenant is refused with `409 numero-taken`; without it the
+sandbox makes one. A mistyped number is refused with `numero-invalid` (400): rule `numero-format`
+(length, alphabet, version) or `numero-check` (the check character does not match). Lower case,
+spaces and hyphens are accepted and normalised.
 
 **Prescribing** `POST /v1/prescriptions` (CPS or e-CPS; a CPE card is refused, `card-cpe`): the
 prescriber's RPPS comes from the token, the body adds the N° AM or the FINESS; the patient block is the
@@ -35,13 +39,19 @@ INS with its five traits (the DMP checks them with INSi) and the weight (LPPR li
 and dosage; posology, duration, renewals, liste I / II / stupefiant, large pack, contraceptive),
 `lppr` (LPP code, quantity per period, period of at most a month, renewals within twelve months),
 `soins` (act, cabinet or domicile, passages per day, « nuit », « intervalle de 12 heures », Sundays and
-holidays, duration or number of passages, start date, urgency); each with `ald` and
+holidays, a duration, a number of passages or both (seed 000: « durée de prescription et/ou nombre
+de passages »; the passages are the line's quantity, the duration the days from the start date within
+which they are executed, `soins-apres-duree`), start date, urgency); each with `ald` and
 `non_remboursable`. Médicaments and LPPR make an ordonnance of produits de santé (DMP typeCode
 57833-6), soins one of soins (57832-8); the two are not mixed (`famille-mixte`).
 
 The PDF is then deposited in the patient's DMP with the prescriber's token. When the DMP refuses (no
 active profile, traits that do not match INSi...) or does not answer, the prescription is kept and
-`depot_dmp` says `not-deposited` with the DMP's code, rule and detail.
+`depot_dmp` says `not-deposited` with the DMP's code, rule and detail. Seed 001 says the prescriber's
+software feeds the DMP: a software that deposits the PDF itself sends `depot_dmp: false`, the base then
+deposits nothing (`depot_dmp.statut` = `by-prescriber`). The PDF of a prescription is always the same
+bytes, and the DMP holds a prescription once (`409 document-duplicate`, rule `prescription-duplicate`),
+so a PDF deposited by both is refused the second time rather than kept twice.
 
 **Dispensing** `POST /v1/prescriptions/{numero}/dispensations`: quantities in the line's unit (days of
 treatment for a médicament, units for LPPR, passages for soins), the product delivered (generic

@@ -15,6 +15,12 @@ class NumeroInvalide(InvalidInput):
     code = "numero-invalid"
 
 
+class NumeroPris(Conflict):
+    """The prescriber's software gave a number already used in the tenant."""
+
+    code = "numero-taken"
+
+
 class PrescriptionInconnue(NotFound):
     code = "prescription-not-found"
 
@@ -54,6 +60,7 @@ class DispensationConcurrente(Conflict):
 
 ERROR_TABLE: Final[tuple[tuple[type[SandboxError], str, str], ...]] = (
     (NumeroInvalide, "numero-format | numero-check", "the number is mistyped (length, alphabet, check)"),
+    (NumeroPris, "numero-unique", "the number given by the prescriber's software is already used"),
     (PrescriptionInconnue, "numero-unknown", "no prescription with that number in this tenant"),
     (
         PrescriptionClose,
@@ -77,7 +84,7 @@ ERROR_TABLE: Final[tuple[tuple[type[SandboxError], str, str], ...]] = (
         "medicament-premiere-delivrance | medicament-traitement-12-mois | medicament-delivrance-max | "
         "grand-conditionnement-max | contraceptif-max | stupefiant-delivrance-max | "
         "stupefiant-presentation | lppr-premiere-delivrance | lppr-delivrance-max | lppr-validite | "
-        "executer-avant | soins-avant-debut | line-remaining | line-unknown | line-twice",
+        "executer-avant | soins-avant-debut | soins-apres-duree | line-remaining | line-unknown | line-twice",
         "a dispensing rule refuses the delivery (nothing of the request is recorded)",
     ),
     (AnnulationRefusee, "already-dispensed | not-active", "only a prescription nothing was dispensed from"),

@@ -12,7 +12,7 @@ wording of the mentions of the real facsimile (seed document 001), not a copy.
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -121,10 +121,12 @@ def line_text(kind: Kind, detail: dict[str, Any]) -> list[str]:
 
 
 def pdf(prescription: Prescription) -> bytes:
-    """The facsimile of the ordonnance numérique."""
+    """The facsimile of the ordonnance numérique. The same prescription always gives the same bytes (its
+    creation date is the prescription's): a second deposit of it in the DMP is known as a duplicate."""
     from fpdf import FPDF
 
     doc = FPDF(format="A4")
+    doc.set_creation_date(datetime.fromtimestamp(prescription.prescrite_at / 1000, UTC))
     doc.set_creator("esante-sandbox")
     doc.set_title(f"Ordonnance numérique {prescription.numero}")
     doc.set_auto_page_break(True, margin=15)

@@ -5,13 +5,18 @@ case, spaces and hyphens a person may type are dropped):
 
 * characters 1-2: the format version, ``01``;
 * characters 3-17: fifteen random symbols (36^15, about 2^77 numbers);
-* character 18: the check character of ISO/IEC 7064 MOD 37,36 (the hybrid system with M = 36) over
-  the seventeen before it. It catches every single substitution and nearly every transposition of
-  two adjacent characters (measured: about 1 in 1,000 swaps goes unnoticed).
+* character 18: the check character. Read each character as its value in ``ALPHABET`` (``0`` = 0 ...
+  ``9`` = 9, ``A`` = 10 ... ``Z`` = 35) and weight the eighteen values 2, 1, 2, 1, ... from the left
+  (odd positions 2, even positions 1; the check character itself has weight 1): the weighted sum of a
+  valid number is 1 modulo 36. So the check character is ``(1 - s) mod 36`` where ``s`` is the weighted
+  sum of the first seventeen. This catches every transposition of two adjacent characters and every
+  single substitution except, on a position of weight 2, a change of value by exactly 18.
 
-The number printed on the facsimile of seed document 001 (``01S2TBPZ2JCNZZYGHZ``) has the same length,
-alphabet and version prefix; whether its last character is a check character of the real system is not
-known, and under this scheme it is not a valid number.
+The real algorithm of the base e-prescription is not public. This one was chosen so that the number
+printed on the facsimile of seed document 001 (``01S2TBPZ2JCNZZYGHZ``, the only example the seeds give)
+is valid, with the same length, alphabet and version prefix; its weighted sum is 1 modulo 36. The
+prescriber's software may make the number itself (seed 000: its software « génère un identifiant
+unique »): the create route accepts one that passes this check and is not used yet.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ VERSION: Final = "01"
 LENGTH: Final = 18
 _VALUE: Final = {c: i for i, c in enumerate(ALPHABET)}
 _M: Final = 36
+_WEIGHTS: Final = (2, 1)
 
 
 class NumeroError(ValueError):
@@ -35,21 +41,17 @@ class NumeroError(ValueError):
         self.rule = rule
 
 
+def _weighted_sum(chars: str) -> int:
+    return sum(_VALUE[char] * _WEIGHTS[i % 2] for i, char in enumerate(chars))
+
+
 def check_character(body: str) -> str:
-    """ISO/IEC 7064 MOD 37,36 check character of ``body`` (symbols of ``ALPHABET``)."""
-    product = _M
-    for char in body:
-        total = (product + _VALUE[char]) % _M or _M
-        product = (total * 2) % (_M + 1)
-    return ALPHABET[(_M + 1 - product) % _M]
+    """The check character of the seventeen characters ``body`` (symbols of ``ALPHABET``)."""
+    return ALPHABET[(1 - _weighted_sum(body)) % _M]
 
 
 def is_check_valid(numero: str) -> bool:
-    product, total = _M, 0
-    for char in numero:
-        total = (product + _VALUE[char]) % _M or _M
-        product = (total * 2) % (_M + 1)
-    return total == 1
+    return _weighted_sum(numero) % _M == 1
 
 
 def make_numero(draw: Random | None = None) -> str:
@@ -74,7 +76,8 @@ def parse_numero(value: str) -> str:
         raise NumeroError(f"the number starts with the format version {VERSION}", "numero-format")
     if not is_check_valid(numero):
         raise NumeroError(
-            "the check character does not match (ISO/IEC 7064 MOD 37,36): the number was mistyped",
+            "the check character does not match (weights 2, 1 from the left, sum 1 modulo 36): "
+            "the number was mistyped",
             "numero-check",
         )
     return numero

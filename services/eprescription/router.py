@@ -15,6 +15,7 @@ from services.eprescription.errors import (
     DispensationRefusee,
     ExecutionsRefusees,
     NumeroInvalide,
+    NumeroPris,
     PrescriptionClose,
     PrescriptionInconnue,
     PrescriptionRefusee,
@@ -94,17 +95,20 @@ router = APIRouter(prefix="/v1", tags=["prescriptions"], route_class=StrictJsonR
     "/prescriptions",
     status_code=201,
     response_model=PrescriptionRead,
-    responses=error_responses(*_ACCESS, PrescriptionRefusee),
+    responses=error_responses(*_ACCESS, PrescriptionRefusee, NumeroInvalide, NumeroPris),
 )
 async def create_prescription(
     request: Request, runtime: RuntimeDep, tenant: TenantDep, actor: ActorDep, body: PrescriptionCreate
 ) -> PrescriptionRead:
-    """Prescribe: the answer carries the numéro unique; the PDF goes to the patient's DMP."""
+    """Prescribe: the answer carries the numéro unique (the one the prescriber's software gave, or a new
+    one); the PDF goes to the patient's DMP unless ``depot_dmp`` is false (the software deposits it)."""
     now = int(tenant.clock.now().timestamp() * 1000)
     new = service.new_prescription(actor, body, now)
     with tenant.unit_of_work() as conn:
         service.create(conn, new)
         prescription = service.load(conn, new.row["numero"])
+    if not body.depot_dmp:
+        return rendering.prescription(prescription)
     pdf = facsimile.pdf(prescription)
     token = bearer_token(request.headers.get("authorization"))
     depot = await clients.deposit(runtime, tenant, token, prescription, pdf)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -70,6 +70,11 @@ _RULES: Final = (
         "executer-avant", "CSS R.165-40", "the first delivery is made before the date « à exécuter avant le »"
     ),
     Rule("soins-avant-debut", "sandbox", "soins are not executed before their start date"),
+    Rule(
+        "soins-apres-duree",
+        "seed 000 (« durée de prescription et/ou nombre de passages »)",
+        "soins prescribed for a duration are executed within it, from the start date",
+    ),
     Rule("line-remaining", "sandbox", "a delivery is at most what remains of the line"),
 )
 RULES: Final[dict[str, Rule]] = {rule.id: rule for rule in _RULES}
@@ -238,13 +243,25 @@ def check_delivery(executant: str | None, line: LineState, when: Moment, quantit
         refus = _check_medicament(line, when, quantite)
     elif line.kind is Kind.LPPR:
         refus = _check_lppr(line, when, quantite)
-    elif line.date_debut is not None and when.today < line.date_debut:
-        refus = Refus("soins-avant-debut", f"the soins start on {line.date_debut.isoformat()}")
     else:
-        refus = None
+        refus = _check_soins(line, when)
     if refus is None and quantite > line.restant:
         refus = Refus("line-remaining", f"{quantite} asked, {line.restant} remain on the line")
     return refus
+
+
+def _check_soins(line: LineState, when: Moment) -> Refus | None:
+    """Soins give a duration, a number of passages, or both (seed 000: « durée de prescription et/ou
+    nombre de passages »): the passages are the line's quantity (``line-remaining``), the duration the
+    days from the start date within which they are executed; with both, both are checked."""
+    if line.date_debut is None:
+        return None
+    if when.today < line.date_debut:
+        return Refus("soins-avant-debut", f"the soins start on {line.date_debut.isoformat()}")
+    if line.duree_jours and when.today >= line.date_debut + timedelta(days=line.duree_jours):
+        last = line.date_debut + timedelta(days=line.duree_jours - 1)
+        return Refus("soins-apres-duree", f"the {line.duree_jours} days of soins ended on {last.isoformat()}")
+    return None
 
 
 def _check_medicament(line: LineState, when: Moment, jours: int) -> Refus | None:

@@ -110,8 +110,9 @@ class SoinsCreate(_Line):
 
     @model_validator(mode="after")
     def _length(self) -> SoinsCreate:
-        if (self.duree_jours is None) == (self.nombre_passages is None):
-            raise ValueError("soins give either duree_jours or nombre_passages")
+        """Seed 000: « durée de prescription et/ou nombre de passages »: one of them, or both."""
+        if self.duree_jours is None and self.nombre_passages is None:
+            raise ValueError("soins give duree_jours, nombre_passages or both")
         return self
 
 
@@ -154,6 +155,18 @@ class PrescriptionCreate(_Request):
         },
     )
 
+    numero: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The numéro unique made by the prescriber's software (seed 000); absent: the sandbox "
+        "makes one. Checked like any number (400 numero-invalid); one already used: 409 numero-taken",
+        examples=["01S2TBPZ2JCNZZYGHZ"],
+    )
+    depot_dmp: bool = Field(
+        default=True,
+        description="The base deposits the PDF in the patient's DMP (default); false: the prescriber's "
+        "software deposits it itself (seed 001), the base does not",
+    )
     prescripteur: PrescripteurCreate
     patient: PatientCreate
     consentement: Literal["OUI", "NON"] = Field(
@@ -196,7 +209,9 @@ class DispensationCreate(_Request):
 
 
 class DepotDmpRead(BaseModel):
-    statut: Literal["pending", "deposited", "not-deposited"]
+    statut: Literal["pending", "deposited", "not-deposited", "by-prescriber"] = Field(
+        description="by-prescriber: the prescriber's software deposits the PDF itself (depot_dmp false)"
+    )
     motif: str | None
     document_id: str | None
     type_code: str

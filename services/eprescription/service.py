@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from services.eprescription import repository, rules
 from services.eprescription.errors import (
@@ -19,6 +20,7 @@ from services.eprescription.errors import (
     DispensationRefusee,
     ExecutionsRefusees,
     NumeroInvalide,
+    NumeroPris,
     PrescriptionClose,
     PrescriptionInconnue,
     PrescriptionRefusee,
@@ -74,7 +76,9 @@ def _spec(line: LineCreate) -> rules.LineSpec:
     if isinstance(line, LpprCreate):
         return rules.LineSpec(Kind.LPPR, Liste.NONE, line.duree_jours, line.renouvellements)
     passages = line.nombre_passages or line.passages_par_jour * (line.duree_jours or 0)
-    return rules.LineSpec(Kind.SOINS, acte_type=line.acte_type, passages=passages)
+    return rules.LineSpec(
+        Kind.SOINS, duree_jours=line.duree_jours or 0, acte_type=line.acte_type, passages=passages
+    )
 
 
 def _line_row(numero: str, rang: int, line: LineCreate) -> dict[str, Any]:
@@ -178,7 +182,8 @@ def new_prescription(
         raise PrescriptionRefusee(
             "médicaments and LPPR go on one ordonnance, soins on another", rule="famille-mixte"
         )
-    numero = numero or make_numero()
+    if numero is None:
+        numero = make_numero() if body.numero is None else check_numero(body.numero)
     patient_block = {**patient.model_dump(mode="json"), "ins": ins, "age": age}
     row = {
         "numero": numero,
@@ -196,7 +201,7 @@ def new_prescription(
         "delivrances": 0,
         "first_delivery_at": None,
         "closed_at": None,
-        "depot_dmp": "pending",
+        "depot_dmp": "pending" if body.depot_dmp else "by-prescriber",
         "depot_dmp_motif": None,
         "depot_dmp_document": None,
     }
@@ -205,7 +210,16 @@ def new_prescription(
 
 
 def create(conn: Connection, new: NewPrescription) -> None:
-    repository.insert_prescription(conn, new.row, new.lines)
+    """Write the prescription; a number already used (given by the prescriber's software) is refused,
+    also when a concurrent request took it between the read and the insert (the primary key)."""
+    numero = new.row["numero"]
+    taken = NumeroPris(f"{numero} is already a prescription's number", rule="numero-unique")
+    if repository.get(conn, numero) is not None:
+        raise taken
+    try:
+        repository.insert_prescription(conn, new.row, new.lines)
+    except IntegrityError:
+        raise taken from None
 
 
 # --- reading ----------

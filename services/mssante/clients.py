@@ -26,6 +26,8 @@ class PatientStatus:
     statut: str
     email: str | None
     nom: str
+    mineur: bool = False
+    representants: tuple[str, ...] = ()
 
 
 class DmpLink:
@@ -75,7 +77,14 @@ class DmpLink:
             raise UpstreamError(f"the DMP answered {response.status_code}", rule="upstream-dmp")
         body = response.json()
         nom = " ".join([*(body.get("prenoms") or [])[:1], str(body.get("nom_naissance", ""))]).strip()
-        return PatientStatus(ins, str(body["statut"]), body.get("email"), nom)
+        return PatientStatus(
+            ins,
+            str(body["statut"]),
+            body.get("email"),
+            nom,
+            mineur=bool(body.get("mineur")),
+            representants=tuple(body.get("representants") or ()),
+        )
 
     async def claim_notifications(self, tenant: Tenant) -> list[dict[str, Any]]:
         """The DMP's pending notifications, marked sent by the DMP as it hands them over."""

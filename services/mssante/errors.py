@@ -62,6 +62,12 @@ class FromMismatch(MssanteError, Forbidden):
     smtp = Reply.FROM_MISMATCH
 
 
+class RepresentationRefused(MssanteError, Forbidden):
+    """A minor's patient mailbox is read and answered by the legal representatives."""
+
+    code = "representation-refused"
+
+
 class MailboxForbidden(Forbidden):
     code = "mailbox-forbidden"
 
@@ -89,6 +95,11 @@ ERROR_TABLE: Final[tuple[tuple[type[SandboxError], str, str], ...]] = (
     (MessageMalformed, "mime", "the MIME structure cannot be read (SMTP 550 5.6.0)"),
     (FromMissing, "rfc5322", "no From header (SMTP 550 5.6.0)"),
     (FromMismatch, "sender-owned", "the From header is not the authenticated mailbox"),
+    (
+        RepresentationRefused,
+        "minor-managed-by-representatives | not-representative | representative-of-adult",
+        "a minor's patient mailbox is used by the legal representatives, with a token chosen for the minor",
+    ),
     (MailboxForbidden, "mailbox-owner", "the token's holder does not own the mailbox"),
     (MessageUnknown, "message-exists", "no such message in the mailbox"),
     (ConversationUnknown, "conversation-exists", "no such conversation for the patient"),

@@ -19,6 +19,7 @@ from services.mssante.errors import (
     MailboxUnknown,
     MessageUnknown,
     PatientNotActivated,
+    RepresentationRefused,
 )
 from services.mssante.records import Mailbox, ms
 from services.mssante.router import READABLE, Limit, Sender, Subject
@@ -31,7 +32,14 @@ from shared.errors import Forbidden, error_responses
 from shared.runtime import Runtime
 from shared.tenants import Tenant
 
-_ERRORS: Final = (TokenError, Forbidden, PatientNotActivated, MailboxUnknown, UpstreamError)
+_ERRORS: Final = (
+    TokenError,
+    Forbidden,
+    RepresentationRefused,
+    PatientNotActivated,
+    MailboxUnknown,
+    UpstreamError,
+)
 
 
 def build_patient_router(runtime: Runtime) -> APIRouter:
@@ -39,15 +47,20 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
     link = DmpLink(runtime.clients, get_mssante_settings())
 
     async def patient_mailbox(tenant: Tenant, actor: Actor) -> Mailbox:
-        """The patient's mailbox, once Mon espace santé is activated; held messages are released then."""
+        """The patient's mailbox, once Mon espace santé is activated; held messages are released then.
+        A minor's is the legal representatives' to use (seed 002: Mon espace santé « n'est pas accessible
+        à ce jour aux enfants mineurs »), with a token chosen for the minor (``represented_ins``)."""
         patient = require_patient(actor)
-        status = await link.patient(tenant, patient.ins)
+        status = await link.patient(tenant, patient.profile_ins)
+        service.check_representation(
+            status.mineur, status.representants, patient.ins, patient.represented_ins
+        )
         if status.statut != "activated":
             raise PatientNotActivated(
                 f"Mon espace santé is {status.statut}: the messaging opens once it is activated",
                 rule="mes-activated",
             )
-        address = rules.patient_address(patient.ins)
+        address = rules.patient_address(patient.profile_ins)
         with tenant.unit_of_work() as conn:
             mailbox = repository.get_mailbox(conn, address)
             if mailbox is None:

@@ -28,6 +28,7 @@ from services.mssante.errors import (
     PatientCannotOpen,
     PatientToPatient,
     RelayDenied,
+    RepresentationRefused,
 )
 from services.mssante.records import Mailbox
 from services.mssante.rules import Action, Kind
@@ -39,12 +40,34 @@ def check_password(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
+def check_representation(
+    mineur: bool, representants: tuple[str, ...], caller: str, represented: str | None
+) -> None:
+    """Who uses a patient mailbox: an adult, with their own token; a minor's, a legal representative with
+    a token chosen for that minor (seed 002; the DMP's register of representatives says who they are)."""
+    if represented is None:
+        if mineur:
+            raise RepresentationRefused(
+                "a minor's mailbox is read and answered by the legal representatives",
+                rule="minor-managed-by-representatives",
+            )
+        return
+    if caller not in representants:
+        raise RepresentationRefused(
+            "the caller is not a legal representative of this person", rule="not-representative"
+        )
+    if not mineur:
+        raise RepresentationRefused(
+            "this person is an adult and uses the mailbox", rule="representative-of-adult"
+        )
+
+
 def token_owns(actor: Actor, mailbox: Mailbox) -> bool:
     """A psc token opens a mailbox when it is its holder's: the professional of a nominative mailbox, a
     professional of the structure for its organisational and applicative ones, the patient (INS) of a
     patient mailbox."""
     if isinstance(actor, PatientActor):
-        return mailbox.kind == Kind.PATIENT and mailbox.ins == actor.ins
+        return mailbox.kind == Kind.PATIENT and mailbox.ins == actor.profile_ins
     if isinstance(actor, ProfessionalActor):
         if mailbox.kind == Kind.NOMINATIVE:
             return mailbox.idnat == actor.idnat

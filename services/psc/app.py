@@ -16,6 +16,16 @@ OpenID Connect provider of the sandbox, in the Keycloak layout ProSanté Connect
 * **Professionals** (CPS, e-CPS, CPE): discovery at `/.well-known/openid-configuration` (alias
   `/.well-known/wallet-openid-configuration`); the login page lists the test professionals.
 * **Patients** (Mon espace santé): the same endpoints under `/patients`; subject = INS.
+* **A legal representative acting for a minor** (the sandbox's own parameter; ameli.fr: the parent
+  activates the child's profile « sur son propre compte », « les 2 profils seront accessibles depuis le
+  compte du parent »): the parent logs in with their own identity and adds `represented_ins=<INS of the
+  child>` to the authorization request (or to the `client_credentials` form). psc checks that the
+  caller is one of the child's legal representatives (`not-representative` otherwise; `access_denied`
+  back to the client in the code flow, `invalid_grant` at the token endpoint). The tokens of that login
+  (access, ID, refreshed ones) keep `sub` = the parent's INS and add `represented_ins` (the child's INS)
+  and `represented` (the child's names and birth date); userinfo returns both. The DMP's and MSSanté's
+  patient routes then act on the child's profile and mailbox, and check the representation and the
+  minority again at each call.
 * **CI**: `client_credentials` with `login_hint` = RPPS or IdNat (INS for patients) and `card_mode`.
   Documented client: `esante-ci` / `esante-ci` (every grant, any `http://localhost:*` redirect URI).
 """

@@ -30,6 +30,8 @@ from services.psc.tokens import IssuerKind, artefact_hash, new_artefact
 
 PKCE_METHODS: Final[tuple[str, ...]] = ("S256", "plain")
 PKCE_VALUE: Final = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+REPRESENTED_INS: Final = re.compile(r"[0-9]{6}[0-9AB][0-9]{8}")
+"""A matricule INS (NIR or NIA; 2A / 2B for Corsica), the minor a legal representative acts for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class AuthorizationRequest:
     code_challenge: str | None
     code_challenge_method: str | None
     login_hint: str | None
+    represented_ins: str | None = None
 
     def as_params(self) -> dict[str, str]:
         """The request again, as the login page carries it in hidden fields."""
@@ -58,6 +61,8 @@ class AuthorizationRequest:
         if self.code_challenge is not None:
             params["code_challenge"] = self.code_challenge
             params["code_challenge_method"] = self.code_challenge_method or "plain"
+        if self.represented_ins is not None:
+            params["represented_ins"] = self.represented_ins
         return params
 
 
@@ -114,6 +119,9 @@ def validate_authorization_request(directory: Directory, params: Mapping[str, st
             )
         if not PKCE_VALUE.fullmatch(challenge):
             raise refuse("invalid_request", "code_challenge must be 43 to 128 unreserved characters", "pkce")
+    represented = params.get("represented_ins") or None
+    if represented is not None and not REPRESENTED_INS.fullmatch(represented):
+        raise refuse("invalid_request", "represented_ins is a 15-character INS", "represented-ins")
     if params.get("prompt") == "none":
         raise refuse(
             "login_required", "the sandbox keeps no login session: prompt=none cannot succeed", "prompt"
@@ -127,6 +135,7 @@ def validate_authorization_request(directory: Directory, params: Mapping[str, st
         code_challenge=challenge,
         code_challenge_method=method if challenge is not None else None,
         login_hint=params.get("login_hint") or None,
+        represented_ins=represented,
     )
 
 
@@ -173,10 +182,18 @@ def log_in(
         if decision.card_mode is None:
             raise refuse(decision.refusal or "card refused", decision.rule)
         subject, stored_card = pro.idnat, decision.card_mode
+        if request.represented_ins is not None:
+            raise refuse("represented_ins is for the patient issuer", "represented-patient-only")
     else:
         patient = directory.patient(subject)
         if patient is None:
             raise refuse(f"no person with INS {subject[:40]!r}", "login-hint-unknown")
+        if request.represented_ins is not None:
+            represented = directory.patient(request.represented_ins)
+            if represented is None:
+                raise refuse(f"no person with INS {request.represented_ins!r}", "represented-unknown")
+            if patient.ins not in represented.representants:
+                raise refuse(f"{patient.ins} is not a legal representative of it", "not-representative")
     stamp = int(now.timestamp())
     code = new_artefact(tenant)
     repository.insert_code(
@@ -188,6 +205,7 @@ def log_in(
             redirect_uri=request.redirect_uri,
             subject=subject,
             card_mode=stored_card,
+            represented_ins=request.represented_ins,
             scope=request.scope,
             nonce=request.nonce,
             code_challenge=request.code_challenge,

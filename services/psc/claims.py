@@ -77,6 +77,8 @@ PATIENT_USERINFO_CLAIMS: Final[tuple[str, ...]] = (
     "birthdate",
     "gender",
     "email",
+    "represented_ins",
+    "represented",
 )
 
 
@@ -264,6 +266,25 @@ def patient_subject(patient: Patient) -> Subject:
     return Subject.of(patient_userinfo(patient))
 
 
+REPRESENTED_CLAIM: Final = "represented_ins"
+"""The sandbox's claim of a legal representative's token: the INS of the minor they act for."""
+
+
+def representative_subject(representative: Patient, represented: Patient) -> Subject:
+    """A legal representative logged in with their own identity (``sub`` = their INS) acting for a minor:
+    ``represented_ins`` names the minor, ``represented`` carries the minor's names (ameli.fr: the parent
+    activates the child's profile « sur son propre compte »; « les 2 profils seront accessibles depuis le
+    compte du parent »)."""
+    info = patient_userinfo(representative)
+    info[REPRESENTED_CLAIM] = represented.ins
+    info["represented"] = {
+        "given_name": represented.given_name,
+        "family_name": represented.family_name,
+        "birthdate": represented.date_naissance,
+    }
+    return Subject.of(info)
+
+
 @lru_cache(maxsize=1024)
 def service_subject(client_id: str) -> Subject:
     """A client acting for itself: ``sub`` is the client id and there is no ``SubjectNameID``."""
@@ -295,7 +316,15 @@ def id_token_claims(
         "sid": session_id,
         "at_hash": access_token_hash,
     }
-    for name in ("SubjectNameID", "preferred_username", "given_name", "family_name", "authMode", "card_mode"):
+    for name in (
+        "SubjectNameID",
+        "preferred_username",
+        "given_name",
+        "family_name",
+        "authMode",
+        "card_mode",
+        "represented_ins",
+    ):
         if name in subject_claims:
             claims[name] = subject_claims[name]
     if nonce:

@@ -55,11 +55,24 @@ def _professional_subject(pro: Professional, card_mode: str | None) -> Subject:
     return psc_claims.professional_subject(pro, decision.card_mode)
 
 
-def _patient_subject(patient: Patient) -> Subject:
-    return psc_claims.patient_subject(patient)
+def _patient_subject(directory: Directory, patient: Patient, represented_ins: str | None) -> Subject:
+    """A patient's claims; with ``represented_ins``, those of a legal representative acting for that
+    minor (the DMP and MSSanté check the representation and the minority on every call)."""
+    if represented_ins is None:
+        return psc_claims.patient_subject(patient)
+    represented = directory.patient(represented_ins)
+    if represented is None:
+        raise InvalidGrant(f"no person with INS {represented_ins[:40]!r}", rule="represented-unknown")
+    if patient.ins not in represented.representants:
+        raise InvalidGrant(
+            f"{patient.ins} is not a legal representative of {represented.ins}", rule="not-representative"
+        )
+    return psc_claims.representative_subject(patient, represented)
 
 
-def _subject(directory: Directory, kind: IssuerKind, subject: str, card_mode: str | None) -> Subject:
+def _subject(
+    directory: Directory, kind: IssuerKind, subject: str, card_mode: str | None, represented_ins: str | None
+) -> Subject:
     """The claims of a stored subject (IdNat or INS); the directory may have lost them after a reset."""
     if kind == "professional":
         pro = directory.professional(subject)
@@ -71,7 +84,7 @@ def _subject(directory: Directory, kind: IssuerKind, subject: str, card_mode: st
     patient = directory.patient(subject)
     if patient is None:
         raise InvalidGrant(f"no person with INS {subject!r} in this tenant", rule="subject-unknown")
-    return _patient_subject(patient)
+    return _patient_subject(directory, patient, represented_ins)
 
 
 def grant_client_credentials(
@@ -99,13 +112,15 @@ def grant_client_credentials(
                     f"no professional with RPPS or IdNat {login_hint[:40]!r}", rule="login-hint-unknown"
                 )
             subject = _professional_subject(pro, form.get("card_mode"))
+        if form.get("represented_ins"):
+            raise InvalidRequest("represented_ins is for the patient issuer", rule="represented-patient-only")
     else:
         if not login_hint:
             raise InvalidRequest("login_hint (the person's INS) is required", rule="login-hint-missing")
         patient = directory.patient(login_hint)
         if patient is None:
             raise InvalidGrant(f"no person with INS {login_hint[:40]!r}", rule="login-hint-unknown")
-        subject = _patient_subject(patient)
+        subject = _patient_subject(directory, patient, (form.get("represented_ins") or "").strip() or None)
     stamp = int(now.timestamp())
     access = factory.access_token(
         kind, subject, client_id=client.client_id, scope=scope, now=stamp, session={"acr": psc_claims.ACR}
@@ -146,6 +161,7 @@ def _issue_session_tokens(
     client_id: str,
     subject: str,
     card_mode: str | None,
+    represented_ins: str | None,
     scope: str,
     session_id: str,
     auth_time: int,
@@ -153,7 +169,7 @@ def _issue_session_tokens(
     now: int,
 ) -> IssuedTokens:
     """Access, ID and (new) refresh token of a login session."""
-    claims = _subject(directory, kind, subject, card_mode)
+    claims = _subject(directory, kind, subject, card_mode, represented_ins)
     session = {"sid": session_id, "auth_time": auth_time, "acr": psc_claims.ACR}
     access = factory.access_token(kind, claims, client_id=client_id, scope=scope, now=now, session=session)
     id_token = None
@@ -177,6 +193,7 @@ def _issue_session_tokens(
             client_id=client_id,
             subject=subject,
             card_mode=card_mode,
+            represented_ins=represented_ins,
             scope=scope,
             session_id=session_id,
             auth_time=auth_time,
@@ -241,6 +258,7 @@ def grant_authorization_code(
         client_id=client.client_id,
         subject=stored.subject,
         card_mode=stored.card_mode,
+        represented_ins=stored.represented_ins,
         scope=stored.scope,
         session_id=stored.session_id,
         auth_time=stored.auth_time,
@@ -300,6 +318,7 @@ def grant_refresh_token(
         client_id=client.client_id,
         subject=stored.subject,
         card_mode=stored.card_mode,
+        represented_ins=stored.represented_ins,
         scope=scope,
         session_id=stored.session_id,
         auth_time=stored.auth_time,

@@ -63,6 +63,9 @@ class PscPatient(Base):
     date_naissance: Mapped[str] = mapped_column(String(10), doc="ISO date")
     email: Mapped[str | None] = mapped_column(String(200))
     mes_status: Mapped[str] = mapped_column(String(12), doc="Mon espace santé account: activated, open...")
+    representants: Mapped[str] = mapped_column(
+        String(64), server_default="", doc="INS of the legal representatives (the parents), space-separated"
+    )
     search: Mapped[str] = mapped_column(Text)
 
 
@@ -87,6 +90,9 @@ class PscAuthorizationCode(Base):
     redirect_uri: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(40), doc="IdNat of the professional or INS of the patient")
     card_mode: Mapped[str | None] = mapped_column(String(8))
+    represented_ins: Mapped[str | None] = mapped_column(
+        String(15), doc="Patient issuer: the minor the legal representative acts for"
+    )
     scope: Mapped[str] = mapped_column(String(400))
     nonce: Mapped[str | None] = mapped_column(String(400))
     code_challenge: Mapped[str | None] = mapped_column(String(128))
@@ -105,6 +111,9 @@ class PscRefreshToken(Base):
     client_id: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(40))
     card_mode: Mapped[str | None] = mapped_column(String(8))
+    represented_ins: Mapped[str | None] = mapped_column(
+        String(15), doc="Patient issuer: the minor the legal representative acts for"
+    )
     scope: Mapped[str] = mapped_column(String(400))
     session_id: Mapped[str] = mapped_column(String(100), index=True)
     auth_time: Mapped[int] = mapped_column(BigInteger)

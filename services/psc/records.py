@@ -90,6 +90,7 @@ class Patient:
     date_naissance: str
     email: str | None
     mes_status: str
+    representants: tuple[str, ...] = ()
 
     @property
     def family_name(self) -> str:
@@ -110,6 +111,7 @@ class StoredCode:
     redirect_uri: str
     subject: str
     card_mode: str | None
+    represented_ins: str | None
     scope: str
     nonce: str | None
     code_challenge: str | None
@@ -127,6 +129,7 @@ class StoredRefreshToken:
     client_id: str
     subject: str
     card_mode: str | None
+    represented_ins: str | None
     scope: str
     session_id: str
     auth_time: int

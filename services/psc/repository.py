@@ -182,6 +182,7 @@ def _patient_record(row: Row[Any]) -> Patient:
         date_naissance=row.date_naissance,
         email=row.email,
         mes_status=row.mes_status,
+        representants=tuple(row.representants.split()),
     )
 
 

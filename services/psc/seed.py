@@ -122,6 +122,7 @@ def seed(conn: Connection, population: Population, settings: SandboxSettings) ->
                 "date_naissance": p.date_naissance,
                 "email": p.email or None,
                 "mes_status": p.mes_status,
+                "representants": " ".join(parent.ins for parent in population.parents_of(p)),
                 "search": repository.search_text(p.nom_naissance, p.nom_usage, *p.prenoms, p.ins),
             }
             for p in population.persons

@@ -293,6 +293,10 @@ class Population:
     def person(self, person_id: str) -> Person | None:
         return self._persons_by_id.get(person_id)
 
+    def parents_of(self, person: Person) -> list[Person]:
+        """The persons ``person`` is attached to as a child: the legal representatives of a minor."""
+        return [parent for pid in person.parents if (parent := self.person(pid)) is not None]
+
     def person_by_ins(self, ins: str) -> Person | None:
         """The person whose current matricule INS (15 characters) is ``ins``."""
         return self._persons_by_ins.get(ins)

@@ -115,8 +115,11 @@ class Oidc:
         token: str = response.json()["access_token"]
         return token
 
-    async def patient_token(self, ins: str) -> str:
-        response = await self.token({"grant_type": "client_credentials", "login_hint": ins}, patients=True)
+    async def patient_token(self, ins: str, represented_ins: str | None = None) -> str:
+        form = {"grant_type": "client_credentials", "login_hint": ins}
+        if represented_ins is not None:
+            form["represented_ins"] = represented_ins
+        response = await self.token(form, patients=True)
         assert response.status_code == 200, response.text
         token: str = response.json()["access_token"]
         return token
@@ -132,12 +135,13 @@ class Oidc:
             self._headers[key] = {"Authorization": f"Bearer {token}"}
         return dict(self._headers[key])
 
-    async def patient_headers(self, person: Person) -> dict[str, str]:
-        """The ``Authorization`` header of ``person`` (patient issuer), issued once until the clock is
-        frozen again."""
-        key = f"patient/{person.ins}"
+    async def patient_headers(self, person: Person, represented_ins: str | None = None) -> dict[str, str]:
+        """The ``Authorization`` header of ``person`` (patient issuer; with ``represented_ins``, acting
+        as the legal representative of that minor), issued once until the clock is frozen again."""
+        key = f"patient/{person.ins}/{represented_ins}"
         if key not in self._headers:
-            self._headers[key] = {"Authorization": f"Bearer {await self.patient_token(person.ins)}"}
+            token = await self.patient_token(person.ins, represented_ins)
+            self._headers[key] = {"Authorization": f"Bearer {token}"}
         return dict(self._headers[key])
 
     async def freeze(self, at: datetime | str) -> None:

@@ -141,9 +141,7 @@ class Dmp:
         self, person: Person, method: str, path: str = "", profil: str | None = None, **kwargs: Any
     ) -> httpx.Response:
         params = kwargs.pop("params", {})
-        if profil is not None:
-            params["profil"] = profil
-        headers = await self.patient(person)
+        headers = await self.oidc.patient_headers(person, profil)
         return await self.http.request(method, f"/dmp/v1/me{path}", params=params, headers=headers, **kwargs)
 
 

@@ -98,9 +98,7 @@ async def test_insi_unavailable_is_a_502(dmp: Dmp, cases: Cases) -> None:
     [
         ("99999-9", "type-code"),
         ("DOCPAT03", "type-patient-only"),
-        ("EXPPAT_3", "type-patient-only"),
         ("REMB", "type-reserved"),
-        ("60591-5", "vsm-medecin-traitant"),
     ],
 )
 async def test_types_a_professional_may_not_deposit(
@@ -117,6 +115,27 @@ async def test_types_a_professional_may_not_deposit(
     refused(await dmp.deposit(person, doctor, type_code), 422, "type-code-refused", rule)
 
 
+async def test_a_professional_deposits_the_directives_anticipees_of_an_adult(dmp: Dmp, cases: Cases) -> None:
+    """Seed 001: the web DMP offers a professional « Déposer les directives anticipées »."""
+    await dmp.freeze()
+    doctor = await _doctor(dmp, cases)
+    person = cases.person("mes-activated", "adult")
+    directives = await dmp.deposited(person, doctor, "EXPPAT_3")
+    assert directives["auteur"]["kind"] == "professional"
+    history = (await dmp.me(person, "GET", "/historique")).json()
+    assert any(h["action"] == "depot" and h.get("document_id") == directives["id"] for h in history)
+
+
+async def test_a_minor_has_no_directives_anticipees_from_a_professional(dmp: Dmp, cases: Cases) -> None:
+    """CSP L.1111-11: « toute personne majeure peut rédiger des directives anticipées »."""
+    await dmp.freeze()
+    doctor = await _doctor(dmp, cases)
+    child = cases.person("minor", "mes-activated", test=lambda p: bool(p.parents))
+    refused(
+        await dmp.deposit(child, doctor, "EXPPAT_3"), 422, "type-code-refused", "directives-anticipees-majeur"
+    )
+
+
 async def test_the_medecin_traitant_deposits_the_vsm(dmp: Dmp, cases: Cases) -> None:
     await dmp.freeze()
     person = cases.person("mes-activated", "adult", test=with_mt)
@@ -125,6 +144,23 @@ async def test_the_medecin_traitant_deposits_the_vsm(dmp: Dmp, cases: Cases) -> 
     assert vsm["type_code"]["libelle"].startswith("Synthèse du dossier médical")
     nurse = await dmp.pro(cases.pro("60"))
     assert vsm["id"] in await dmp.ids(person, nurse)
+
+
+async def test_any_medecin_deposits_a_vsm_and_no_one_else(dmp: Dmp, cases: Cases) -> None:
+    """CSP L.1111-15 makes the VSM the médecin traitant's duty; no DMP rule found reserves its deposit to
+    them, and others write one (ARS Île-de-France: an EHPAD's médecin coordonnateur)."""
+    doctor = await _doctor(dmp, cases)
+    person = cases.person(
+        "mes-activated",
+        "adult",
+        test=lambda p: (
+            not with_mt(p) or p.rights.medecin_traitant_rpps != cases.pro("10", "generaliste").rpps  # type: ignore[union-attr]
+        ),
+    )
+    assert (await dmp.deposited(person, doctor, "60591-5"))["auteur"]["kind"] == "professional"
+    for profession in ("60", "50", "21"):
+        other = await dmp.pro(cases.pro(profession))
+        refused(await dmp.deposit(person, other, "60591-5"), 422, "type-code-refused", "vsm-medecin")
 
 
 @pytest.mark.parametrize(
@@ -276,7 +312,7 @@ async def test_a_refused_deposit_writes_nothing(dmp: Dmp, cases: Cases) -> None:
     """A refused deposit leaves no document, trace or notification; an accepted one leaves all three."""
     doctor = await _doctor(dmp, cases)
     person = cases.person("mes-activated", "adult", test=lambda p: not with_mt(p))
-    refused(await dmp.deposit(person, doctor, "60591-5"), 422, "type-code-refused", "vsm-medecin-traitant")
+    refused(await dmp.deposit(person, doctor, "REMB"), 422, "type-code-refused", "type-reserved")
     assert (await dmp.me(person, "GET", "/historique")).json() == []
     assert (await dmp.me(person, "GET", "/notifications")).json() == []
     assert await dmp.ids(person, doctor, statut="all") == set()

@@ -8,7 +8,10 @@ from datetime import date
 import pytest
 from dmp_helpers import TEXT, Cases, Dmp, refused
 
+from services.dmp import patient_space
+from services.dmp.errors import RepresentationRefusee
 from shared.population import Person
+from shared.runtime import Runtime
 
 pytestmark = pytest.mark.asyncio
 
@@ -45,9 +48,21 @@ async def test_a_minor_is_managed_by_the_legal_representatives(dmp: Dmp, cases: 
     stranger = cases.person(
         "mes-activated", "adult", test=lambda p: p.ins not in child.parents and p.id not in child.parents
     )
-    refused(
-        await dmp.me(stranger, "GET", profil=child.ins), 403, "representation-refused", "not-representative"
-    )
+    form = {"grant_type": "client_credentials", "login_hint": stranger.ins, "represented_ins": child.ins}
+    denied = await dmp.oidc.token(form, patients=True)
+    assert denied.status_code == 400
+    assert denied.json()["error"] == "invalid_grant"
+
+
+async def test_the_dmp_checks_the_representation_itself(
+    runtime: Runtime, tenant_name: str, cases: Cases
+) -> None:
+    """psc only issues a representative's token to a parent; the DMP still checks its own register."""
+    child = cases.person("minor", "mes-activated", test=activated_minor)
+    stranger = cases.person("mes-activated", "adult", test=lambda p: p.id not in child.parents)
+    with runtime.tenants.get(tenant_name).reading() as conn, pytest.raises(RepresentationRefusee) as raised:
+        patient_space.patient_context(conn, stranger.ins, child.ins, date(2026, 1, 1))
+    assert raised.value.rule == "not-representative"
 
 
 async def test_representatives_lose_the_profile_at_majority(dmp: Dmp, cases: Cases) -> None:
@@ -208,3 +223,18 @@ async def test_a_professional_token_is_not_a_patient(dmp: Dmp, cases: Cases) -> 
     await dmp.freeze()
     doctor = await dmp.pro(cases.pro("10", "generaliste"))
     refused(await dmp.http.get("/dmp/v1/me", headers=doctor), 403, "forbidden", "actor-kind")
+
+
+async def test_no_notice_to_representatives_of_a_document_hidden_from_them(dmp: Dmp, cases: Cases) -> None:
+    """A minor's notices reach the legal representatives: a document ``INVISIBLE_REPRESENTANTS_LEGAUX``
+    (TRE_A07: « non visible par les représentants légaux ») is not announced, a visible one is."""
+    await dmp.freeze()
+    child = cases.person("minor", "mes-activated", test=activated_minor)
+    parent = cases.parent(child)
+    doctor = await dmp.pro(cases.pro("10", "generaliste"))
+    hidden = await dmp.deposited(child, doctor, confidentialite=["INVISIBLE_REPRESENTANTS_LEGAUX"])
+    shown = await dmp.deposited(child, doctor)
+    notices = (await dmp.me(parent, "GET", "/notifications", profil=child.ins)).json()
+    announced = {n.get("document_id") for n in notices if n["kind"] == "nouveau-document"}
+    assert shown["id"] in announced
+    assert hidden["id"] not in announced

@@ -100,7 +100,7 @@ async def test_who_prescribes_through_the_api(
             "soins-passages-max",
         ),
         ({"lignes": [{"kind": "medicament", "code_type": "cip13"}]}, "validation-error", None),
-        ({"lignes": [soins(nombre_passages=3)]}, "validation-error", None),
+        ({"lignes": [soins(duree_jours=None)]}, "validation-error", None),
         ({"consentement": "PEUT-ETRE"}, "validation-error", None),
     ],
 )
@@ -136,7 +136,7 @@ async def test_mistyped_and_unknown_numbers(erx: Erx, cases: Cases) -> None:
     typo = numero[:5] + ("A" if numero[5] != "A" else "B") + numero[6:]
     refused(await erx.read(typo, doctor), 400, "numero-invalid", "numero-check")
     refused(await erx.read(numero[:-1], doctor), 400, "numero-invalid", "numero-format")
-    refused(await erx.read("01S2TBPZ2JCNZZYGHZ", doctor), 400, "numero-invalid", "numero-check")
+    refused(await erx.read("01S2TBPZ2JCNZZYGHY", doctor), 400, "numero-invalid", "numero-check")
     from services.eprescription.numero import make_numero
 
     refused(await erx.read(make_numero(), doctor), 404, "prescription-not-found", "numero-unknown")

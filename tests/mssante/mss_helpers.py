@@ -107,8 +107,10 @@ class Mss:
         body: dict[str, Any] = response.json()
         return body
 
-    async def patient(self, method: str, path: str, ins: str, **kwargs: Any) -> httpx.Response:
-        token = await self.oidc.patient_token(ins)
+    async def patient(
+        self, method: str, path: str, ins: str, represented_ins: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        token = await self.oidc.patient_token(ins, represented_ins)
         return await self.http.request(
             method, f"/mssante/v1/me{path}", headers={"Authorization": f"Bearer {token}"}, **kwargs
         )

@@ -13,7 +13,10 @@ import pytest
 from mss_helpers import Mss, message
 
 from services.dmp.repository import traces as dmp_repository
+from services.mssante.errors import RepresentationRefused
 from services.mssante.rules import patient_address
+from services.mssante.service import check_representation
+from shared.population import Person
 
 pytestmark = pytest.mark.asyncio
 
@@ -249,3 +252,59 @@ async def test_wait_long_poll(mss: Mss) -> None:
     )
     assert deleted.status_code == 204
     assert await mss.messages(b) == []
+
+
+def _activated_minor(mss: Mss) -> tuple[Person, Person]:
+    child = next(
+        p
+        for p in mss.population.persons
+        if p.mes_status == "activated" and p.parents and "adult" not in p.tags
+    )
+    return child, mss.population.parents_of(child)[0]
+
+
+async def test_a_minors_mailbox_is_read_and_answered_by_a_representative(mss: Mss) -> None:
+    """Seed 002: Mon espace santé « n'est pas accessible à ce jour aux enfants mineurs »: a parent uses
+    the minor's mailbox, with a token chosen for the minor."""
+    pro = mss.pro(0)
+    child, parent = _activated_minor(mss)
+    mss.send(pro.mssante, message(pro.mssante, patient_address(child.ins), "Vaccin de rappel"))
+    refused = await mss.patient("GET", "/messages", child.ins)
+    assert refused.status_code == 403
+    assert (refused.json()["error"], refused.json()["rule"]) == (
+        "representation-refused",
+        "minor-managed-by-representatives",
+    )
+    read = await mss.patient("GET", "/messages", parent.ins, child.ins)
+    assert read.status_code == 200, read.text
+    assert [m["subject"] for m in read.json()] == ["Vaccin de rappel"]
+    [conversation] = (await mss.patient("GET", "/conversations", parent.ins, child.ins)).json()
+    reply = await mss.patient(
+        "POST", f"/conversations/{conversation['id']}/messages", parent.ins, child.ins, json={"text": "Merci"}
+    )
+    assert reply.status_code == 201, reply.text
+    answers = await mss.messages(pro, subject="Re: Vaccin de rappel")
+    assert [a["sender"] for a in answers] == [patient_address(child.ins)]
+    own = await mss.patient("GET", "/messages", parent.ins)
+    assert "Vaccin de rappel" not in [m["subject"] for m in own.json()]
+
+
+@pytest.mark.parametrize(
+    ("mineur", "representants", "represented", "rule"),
+    [
+        (True, ("P1",), None, "minor-managed-by-representatives"),
+        (True, ("P2",), "C", "not-representative"),
+        (False, ("P1",), "C", "representative-of-adult"),
+        (True, ("P1",), "C", None),
+        (False, (), None, None),
+    ],
+)
+async def test_who_uses_a_patient_mailbox(
+    mineur: bool, representants: tuple[str, ...], represented: str | None, rule: str | None
+) -> None:
+    if rule is None:
+        check_representation(mineur, representants, "P1", represented)
+        return
+    with pytest.raises(RepresentationRefused) as raised:
+        check_representation(mineur, representants, "P1", represented)
+    assert raised.value.rule == rule

@@ -63,6 +63,21 @@ def insert_document(conn: Connection, doc: Document, data: bytes) -> None:
     conn.execute(_INSERT_CONTENU, {"document_id": doc.id, "contenu": data})
 
 
+def current_copy(conn: Connection, ins: str, type_code: str, content_hash: str) -> str | None:
+    """The id of a current document of ``ins`` of this type with the same content, if any."""
+    found = conn.execute(
+        select(document.c.id)
+        .where(
+            document.c.ins == ins,
+            document.c.type_code == type_code,
+            document.c.hash == content_hash,
+            document.c.status == "current",
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
 def supersede(conn: Connection, document_id: str) -> bool:
     """Mark the current version superseded; False when it no longer was current (another request won)."""
     result = conn.execute(
