@@ -70,6 +70,8 @@ class PatientActor:
     prenom: str
     client_id: str
     represented_ins: str | None = None
+    birthdate: str | None = None
+    """The birth date of the person whose Mon espace santé the token acts on (the represented minor's)."""
     kind: Literal["patient"] = "patient"
 
     @property
@@ -97,6 +99,12 @@ def _fail(code: str, detail: str) -> TokenError:
     return TokenError(detail, code=code, rule="token")
 
 
+def _profile_birthdate(claims: dict[str, Any]) -> str | None:
+    represented = claims.get("represented") if claims.get("represented_ins") else None
+    found = represented.get("birthdate") if isinstance(represented, dict) else claims.get("birthdate")
+    return str(found) if found else None
+
+
 def actor_from_claims(claims: dict[str, Any], patient_issuer: str) -> Actor:
     """Build the typed actor from a verified access token's claims."""
     client_id = str(claims.get("azp") or claims.get("client_id") or "")
@@ -107,6 +115,7 @@ def actor_from_claims(claims: dict[str, Any], patient_issuer: str) -> Actor:
             prenom=str(claims.get("given_name", "")),
             client_id=client_id,
             represented_ins=str(claims["represented_ins"]) if claims.get("represented_ins") else None,
+            birthdate=_profile_birthdate(claims),
         )
     idnat = claims.get("SubjectNameID")
     if not idnat:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
+from typing import Final
 
 __all__ = [
+    "MAJORITE",
     "NIR_ACCEPTED_SEX_DIGITS",
     "NIR_UNKNOWN_MONTH_CODES",
     "OID_INS_NIA",
@@ -24,6 +27,7 @@ __all__ = [
     "IdNatPrefix",
     "Nir",
     "NirError",
+    "is_minor",
     "is_valid_adeli",
     "is_valid_finess",
     "is_valid_nir",
@@ -425,3 +429,14 @@ def parse_idnat(value: str) -> tuple[IdNatPrefix, str]:
     inner = value[1:]
     _check_inner(prefix, inner)
     return prefix, inner
+
+
+MAJORITE: Final = 18
+"""The age of majority (Code civil art. 414)."""
+
+
+def is_minor(date_naissance: str, today: date) -> bool:
+    """Under 18 at ``today``; an unknown day or month (``00``) counts as the 1st / January."""
+    year, month, day = (int(part) for part in date_naissance.split("-"))
+    born = (year, month or 1, day or 1)
+    return (today.year - born[0]) - ((today.month, today.day) < born[1:]) < MAJORITE

@@ -25,7 +25,7 @@ from services.dmp.errors import (
     TypeRefuse,
     VersionPerimee,
 )
-from services.dmp.identities import acteur_of, is_minor, no_profile, require_profile
+from services.dmp.identities import acteur_of, no_profile, require_profile
 from services.dmp.records import Acteur, Document, Profile, Trace
 from services.dmp.repository import documents as document_rows
 from services.dmp.repository import profiles as profile_rows
@@ -39,6 +39,7 @@ from services.dmp.typecodes import (
     VSM,
 )
 from shared.auth import ProfessionalActor
+from shared.identifiers import is_minor
 
 MEDECIN: Final = "10"
 

@@ -4,9 +4,7 @@ profile, the professional as the rules and the traces see them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 from functools import lru_cache
-from typing import Final
 
 from sqlalchemy import Connection
 
@@ -24,8 +22,6 @@ from services.dmp.records import Acteur, Profile
 from services.dmp.repository import profiles as profile_rows
 from shared.auth import ProfessionalActor
 from shared.identifiers import IdNatError, NirError, parse_idnat, parse_nir
-
-MAJORITE: Final = 18
 
 
 @lru_cache(maxsize=65_536)
@@ -69,13 +65,6 @@ def acteur_of(actor: ProfessionalActor) -> Acteur:
         nom=f"{actor.prenom} {actor.nom}".strip(),
         profession=actor.profession,
     )
-
-
-def is_minor(date_naissance: str, today: date) -> bool:
-    """Under 18 at ``today``; an unknown day or month (``00``) counts as the 1st / January."""
-    year, month, day = (int(part) for part in date_naissance.split("-"))
-    born = (year, month or 1, day or 1)
-    return (today.year - born[0]) - ((today.month, today.day) < born[1:]) < MAJORITE
 
 
 # --- the patient's profile ----------

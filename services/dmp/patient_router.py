@@ -10,7 +10,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import Connection
 
-from services.dmp import documents, identities, lifecycle, patient_space, rendering
+from services.dmp import documents, lifecycle, patient_space, rendering
 from services.dmp.access import Reglages
 from services.dmp.config import get_dmp_settings
 from services.dmp.errors import (
@@ -56,6 +56,7 @@ from shared.app import StrictJsonRoute
 from shared.auth import Actor, TokenError, require_patient
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden, error_responses
+from shared.identifiers import is_minor
 from shared.runtime import Runtime
 from shared.tenants import Tenant
 
@@ -90,7 +91,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
                     child
                     for child in children
                     if (found := profile_rows.get_profile(conn, child)) is not None
-                    and identities.is_minor(found.date_naissance, today)
+                    and is_minor(found.date_naissance, today)
                 )
         statut = lifecycle.statut(ctx.profile.dates, now)
         return rendering.profile(ctx.profile, statut, representants, geres, ctx.representant)

@@ -32,13 +32,14 @@ from services.dmp.errors import (
     RepresentationRefusee,
     TypeRefuse,
 )
-from services.dmp.identities import check_idnat, check_ins, is_minor, require_profile
+from services.dmp.identities import check_idnat, check_ins, require_profile
 from services.dmp.lifecycle import Statut
 from services.dmp.records import Acteur, Document, Profile, Trace
 from services.dmp.repository import documents as document_rows
 from services.dmp.repository import profiles as profile_rows
 from services.dmp.repository import traces as trace_rows
 from services.dmp.typecodes import DEPOSANT_PATIENT, DIRECTIVES_ANTICIPEES, TYPES
+from shared.identifiers import is_minor
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,12 @@ the patient mailbox's INS): each message's findings are in its read (`findings`)
 **HTTP**: a professional's token reads the mailboxes it owns (`/v1/mailboxes/{address}/messages`: search,
 read, raw, delete, and `.../messages/wait`, a long poll with `timeout` for tests); a patient token the
 patient's side (`/v1/me/conversations`, `/v1/me/messages`, reply with `POST
-/v1/me/conversations/{id}/messages`), once Mon espace santé is activated. `/v1/outbox` is the mail
+/v1/me/conversations/{id}/messages`), once Mon espace santé is activated. A minor's patient mailbox is
+used by a legal representative (seed 002: Mon espace santé « n'est pas accessible à ce jour aux enfants
+mineurs »), with a token the parent chose for the child at the psc patient issuer (`represented_ins`):
+on `/v1/me` the DMP's register of representatives and the minority are checked at each call
+(`403 representation-refused`); on the mailbox routes and SMTP the minority is read from the token. A
+minor's own token opens neither. `/v1/outbox` is the mail
 catcher of e-mails to personal addresses (no token): activation invitations, new-message notices, and the
 DMP's access notifications, which the outbox claims from the DMP each time it is read (`/v1/outbox`,
 `/v1/outbox/wait`).

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response
@@ -51,12 +52,12 @@ class WaitTimeout(SandboxError):
     code = "wait-timeout"
 
 
-def owned_mailbox(conn: Connection, actor: Actor, address: str) -> Mailbox:
+def owned_mailbox(conn: Connection, actor: Actor, address: str, today: date) -> Mailbox:
     """The mailbox, when the token's holder owns it (see ``service.token_owns``)."""
     mailbox = repository.get_mailbox(conn, rules.normalise(address))
     if mailbox is None:
         raise MailboxUnknown(f"no mailbox {address[:200]}", rule="mailbox-exists")
-    if not service.token_owns(actor, mailbox):
+    if not service.token_owns(actor, mailbox, today):
         raise MailboxForbidden("the token's holder does not own this mailbox", rule="mailbox-owner")
     return mailbox
 
@@ -88,7 +89,7 @@ async def pull_dmp_notifications(link: DmpLink, tenant: Tenant) -> None:
 def readable_message(tenant: Tenant, actor: Actor, address: str, message_id: int) -> StoredMessage:
     """Message ``message_id`` of the caller's mailbox ``address``, with its stored bytes."""
     with tenant.reading() as conn:
-        mailbox = owned_mailbox(conn, actor, address)
+        mailbox = owned_mailbox(conn, actor, address, tenant.clock.now().date())
         found = repository.get_message(conn, mailbox.address, message_id, READABLE)
     if found is None or found.raw is None:
         raise MessageUnknown(f"no message {message_id} in {mailbox.address}", rule="message-exists")
@@ -121,7 +122,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     async def get_mailbox(tenant: TenantDep, actor: ActorDep, address: AddressPath) -> MailboxRead:
         """A mailbox its holder owns: kind, quota, usage."""
         with tenant.reading() as conn:
-            return rendering.mailbox(owned_mailbox(conn, actor, address))
+            return rendering.mailbox(owned_mailbox(conn, actor, address, tenant.clock.now().date()))
 
     @router.get(
         "/mailboxes/{address}/messages", response_model=list[MessageSummary], responses=mailbox_errors
@@ -140,7 +141,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         """The mailbox's messages, newest first, filtered by sender, recipient, subject and date."""
         search = repository.Search(sender, recipient, subject, since, until)
         with tenant.reading() as conn:
-            mailbox = owned_mailbox(conn, actor, address)
+            mailbox = owned_mailbox(conn, actor, address, tenant.clock.now().date())
             found = repository.search_messages(
                 conn, mailbox.address, search, states=READABLE, limit=limit, newest_first=True
             )
@@ -164,7 +165,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         """Wait (long poll) for the first message matching the criteria, with an id above ``after``;
         408 ``wait-timeout`` when none came within ``timeout`` seconds."""
         with tenant.reading() as conn:
-            mailbox = owned_mailbox(conn, actor, address)
+            mailbox = owned_mailbox(conn, actor, address, tenant.clock.now().date())
         search = repository.Search(sender, recipient, subject, after=after)
 
         def probe(conn: Connection) -> list[StoredMessage]:
@@ -211,7 +212,7 @@ def build_router(runtime: Runtime) -> APIRouter:
     ) -> Response:
         """Delete the message from this mailbox (other recipients keep theirs)."""
         with tenant.unit_of_work() as conn:
-            mailbox = owned_mailbox(conn, actor, address)
+            mailbox = owned_mailbox(conn, actor, address, tenant.clock.now().date())
             if not repository.set_delivery_state(conn, mailbox.address, message_id, "deleted"):
                 raise MessageUnknown(f"no message {message_id} in {mailbox.address}", rule="message-exists")
         return Response(status_code=204)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import make_msgid
 
 from sqlalchemy import Connection
@@ -33,6 +33,7 @@ from services.mssante.errors import (
 from services.mssante.records import Mailbox
 from services.mssante.rules import Action, Kind
 from shared.auth import Actor, PatientActor, ProfessionalActor
+from shared.identifiers import is_minor
 
 
 def check_password(given: str, expected: str) -> bool:
@@ -62,12 +63,18 @@ def check_representation(
         )
 
 
-def token_owns(actor: Actor, mailbox: Mailbox) -> bool:
+def token_owns(actor: Actor, mailbox: Mailbox, today: date) -> bool:
     """A psc token opens a mailbox when it is its holder's: the professional of a nominative mailbox, a
     professional of the structure for its organisational and applicative ones, the patient (INS) of a
-    patient mailbox."""
+    patient mailbox: an adult's own token, or for a minor (on ``today``) a legal representative's token
+    chosen for that minor (seed 002)."""
     if isinstance(actor, PatientActor):
-        return mailbox.kind == Kind.PATIENT and mailbox.ins == actor.profile_ins
+        if mailbox.kind != Kind.PATIENT or mailbox.ins != actor.profile_ins:
+            return False
+        # Minority from the token (psc checked the representation when it issued it): a minor's own
+        # token does not open the mailbox, nor a representative's once the child is an adult.
+        mineur = actor.birthdate is not None and is_minor(actor.birthdate, today)
+        return mineur == (actor.represented_ins is not None)
     if isinstance(actor, ProfessionalActor):
         if mailbox.kind == Kind.NOMINATIVE:
             return mailbox.idnat == actor.idnat

@@ -154,7 +154,7 @@ class MssanteHandler:
             )
         except (TokenError, UpstreamError):
             return AuthResult(success=False, handled=False)
-        if not service.token_owns(actor, mailbox):
+        if not service.token_owns(actor, mailbox, tenant.clock.now().date()):
             return AuthResult(success=False, handled=False)
         return AuthResult(success=True, auth_data=Authenticated(tenant.name, mailbox))
 

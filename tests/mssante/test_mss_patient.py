@@ -308,3 +308,22 @@ async def test_who_uses_a_patient_mailbox(
     with pytest.raises(RepresentationRefused) as raised:
         check_representation(mineur, representants, "P1", represented)
     assert raised.value.rule == rule
+
+
+async def test_every_door_of_a_minors_mailbox_wants_the_representative(mss: Mss) -> None:
+    """The generic mailbox routes and SMTP judge minority from the token (psc checked the link when it
+    issued a representative's token): the minor's own token opens neither, the parent's chosen one does."""
+    child, parent = _activated_minor(mss)
+    address = patient_address(child.ins)
+    own = await mss.oidc.patient_token(child.ins)
+    chosen = await mss.oidc.patient_token(parent.ins, child.ins)
+    url = f"/mssante/v1/mailboxes/{address}"
+    refused = await mss.http.get(url, headers={"Authorization": f"Bearer {own}"})
+    assert (refused.status_code, refused.json()["rule"]) == (403, "mailbox-owner")
+    allowed = await mss.http.get(url, headers={"Authorization": f"Bearer {chosen}"})
+    assert allowed.status_code == 200, allowed.text
+    for token, expected in ((own, 535), (chosen, 235)):
+        blob = f"user={mss.login(address)}\x01auth=Bearer {token}\x01\x01"
+        with mss.smtp() as connection:
+            code, _ = connection.docmd("AUTH", f"XOAUTH2 {base64.b64encode(blob.encode()).decode()}")
+            assert code == expected

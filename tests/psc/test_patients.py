@@ -25,7 +25,11 @@ async def test_client_credentials_with_an_ins(oidc: Oidc, people: People, runtim
     assert "SubjectNameID" not in claims
     actor = await runtime.verifier.verify(token, datetime.now(UTC))
     assert actor == PatientActor(
-        ins=person.ins, nom=person.nom_usage, prenom=person.prenoms[0], client_id="esante-ci"
+        ins=person.ins,
+        nom=person.nom_usage,
+        prenom=person.prenoms[0],
+        client_id="esante-ci",
+        birthdate=person.date_naissance,
     )
 
 
