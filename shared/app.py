@@ -32,7 +32,8 @@ every request whether a provider is configured costs a noticeable share of a sma
 class StrictJsonRoute(APIRoute):
     """A FastAPI route that refuses, as FastAPI refuses JSON it cannot read (422 ``json_invalid``), the
     JSON that Python's ``json`` module reads but that no database or JSON text can carry: a lone UTF-16
-    surrogate (``"\\ud800"``), ``NaN``, ``Infinity``. Every service router is built with it
+    surrogate (``"\\ud800"``), ``NaN``, ``Infinity``, and a string holding U+0000 (``"\\u0000"``:
+    PostgreSQL cannot store it in text). Every service router is built with it
     (``create_service_app`` checks)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -56,7 +57,7 @@ async def _refuse_what_json_alone_reads(request: Request) -> None:
     if not body:
         return
     try:
-        orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as strict:
         try:
             json.loads(body)
@@ -66,6 +67,21 @@ async def _refuse_what_json_alone_reads(request: Request) -> None:
         raise RequestValidationError(
             [{"type": "json_invalid", "loc": ("body",), "msg": msg, "input": {}}]
         ) from None
+    if b"\\u0000" in body and _holds_nul(value):
+        msg = "a JSON string holds U+0000, which no database of the sandbox can store"
+        raise RequestValidationError([{"type": "string_nul", "loc": ("body",), "msg": msg, "input": {}}])
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a string of ``value`` (keys included) holds U+0000; only walked when the body has the
+    escape ``\\u0000`` (a raw NUL byte is not JSON)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _api_routes(routers: Sequence[APIRouter]) -> list[APIRoute]:
@@ -190,6 +206,38 @@ def _uses(dependant: Dependant, call: Callable[..., Any]) -> bool:
     return dependant.call is call or any(_uses(sub, call) for sub in dependant.dependencies)
 
 
+_ERROR_REF = "#/components/schemas/ErrorBody"
+_FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+_VALIDATION_EXAMPLE = {"error": "validation-error", "detail": "body.titre: Field required", "rule": None}
+
+
+def _validation_errors_as_sent(schema: dict[str, Any]) -> None:
+    """Every 422 as the handler sends it (``shared.errors``): the one error shape with
+    ``validation-error``, not FastAPI's default ``{"detail": [...]}``, so that a client generated from the
+    spec reads it; FastAPI's two validation schemas then go."""
+    replaced = False
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            answer = operation.get("responses", {}).get("422") if isinstance(operation, dict) else None
+            if not isinstance(answer, dict):
+                continue
+            content = answer.get("content", {}).get("application/json", {})
+            if content.get("schema", {}).get("$ref") != _FASTAPI_422:
+                continue
+            answer["description"] = "validation-error: the request does not match its schema"
+            answer["content"] = {
+                "application/json": {"schema": {"$ref": _ERROR_REF}, "example": _VALIDATION_EXAMPLE}
+            }
+            replaced = True
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    if replaced:
+        schemas.setdefault("ErrorBody", ErrorBody.model_json_schema())
+    if _FASTAPI_422.rsplit("/", 1)[1] not in str(schema["paths"]):
+        schemas.pop("HTTPValidationError", None)
+        if "#/components/schemas/ValidationError" not in str(schemas):
+            schemas.pop("ValidationError", None)
+
+
 def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callable[[], dict[str, Any]]:
     """Document the tenant header and the bearer scheme on the routes whose dependencies read them."""
 
@@ -211,6 +259,7 @@ def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callab
                 operation.setdefault("parameters", []).append(_TENANT_PARAMETER)
                 if secured:
                     operation["security"] = [{BEARER_SCHEME: []}]
+        _validation_errors_as_sent(schema)
         components.setdefault("securitySchemes", {})[BEARER_SCHEME] = {
             "type": "http",
             "scheme": "bearer",

@@ -9,6 +9,8 @@ text, forged or not, goes through the full check.
 from __future__ import annotations
 
 import asyncio
+import math
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -91,12 +93,69 @@ class ServiceActor:
 Actor = ProfessionalActor | PatientActor | ServiceActor
 
 
+REALM = "esante-sandbox"
+_UNQUOTABLE = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+"""What RFC 6750 §3 does not allow in ``error_description`` (quotes, backslashes, non-ASCII)."""
+
+
 class TokenError(Unauthenticated):
+    """A 401 with ``WWW-Authenticate`` as RFC 6750 §3 writes it: ``error="invalid_token"`` and the reason,
+    except when the request carried no token at all (§3.1: then no error code)."""
+
     code = "token-invalid"
+
+    def __init__(self, detail: str, *, rule: str | None = None, code: str | None = None) -> None:
+        super().__init__(detail, rule=rule, code=code)
+        challenge = f'Bearer realm="{REALM}"'
+        if self.code != "token-missing":
+            reason = _UNQUOTABLE.sub("?", f"{self.code}: {detail}")[:300]
+            challenge += f', error="invalid_token", error_description="{reason}"'
+        self.headers = {"WWW-Authenticate": challenge}
 
 
 def _fail(code: str, detail: str) -> TokenError:
     return TokenError(detail, code=code, rule="token")
+
+
+_INSTANT_MAX = 253_402_300_800  # 10000-01-01: a NumericDate beyond is not a date
+
+
+def _numeric_date(claims: dict[str, Any], name: str) -> float | None:
+    """A NumericDate claim (RFC 7519 §2): a JSON number of seconds, or absent; anything else is refused."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail("token-claims", f"{name} is not a number")
+    if not math.isfinite(value) or not 0 <= value < _INSTANT_MAX:
+        raise _fail("token-claims", f"{name} is not a date")
+    return float(value)
+
+
+def _obj(value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail("token-claims", f"{name} is not an object")
+    return value
+
+
+def _text(value: Any, name: str) -> str | None:
+    """An optional string claim: ``None`` when absent or empty."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _fail("token-claims", f"{name} is not a string")
+    return value
+
+
+def _first(value: Any, name: str) -> dict[str, Any]:
+    """The first object of a list claim (``exercices``, ``activities``), ``{}`` when absent or empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, list):
+        raise _fail("token-claims", f"{name} is not a list")
+    return _obj(value[0], f"{name}[0]") if value else {}
 
 
 def _profile_birthdate(claims: dict[str, Any]) -> str | None:
@@ -120,18 +179,17 @@ def actor_from_claims(claims: dict[str, Any], patient_issuer: str) -> Actor:
     idnat = claims.get("SubjectNameID")
     if not idnat:
         return ServiceActor(client_id=client_id)
-    exercices = (claims.get("SubjectRefPro") or {}).get("exercices") or [{}]
-    exercice = exercices[0]
-    activity = (exercice.get("activities") or [{}])[0]
+    exercice = _first(_obj(claims.get("SubjectRefPro"), "SubjectRefPro").get("exercices"), "exercices")
+    activity = _first(exercice.get("activities"), "activities")
     structure = None
     if activity.get("identifiantTechniqueDeLaStructure"):
         structure = StructureRef(
             id=str(activity["identifiantTechniqueDeLaStructure"]),
-            raison_sociale=str(activity.get("raisonSocialeSite", "")),
-            idnat=str(activity.get("idNatStructure", "")),
-            finess=activity.get("numeroFinessSite") or None,
-            kind=activity.get("typeStructure"),
-            secteur_activite=activity.get("codeSecteurDactivite"),
+            raison_sociale=_text(activity.get("raisonSocialeSite"), "raisonSocialeSite") or "",
+            idnat=_text(activity.get("idNatStructure"), "idNatStructure") or "",
+            finess=_text(activity.get("numeroFinessSite"), "numeroFinessSite"),
+            kind=_text(activity.get("typeStructure"), "typeStructure"),
+            secteur_activite=_text(activity.get("codeSecteurDactivite"), "codeSecteurDactivite"),
         )
     card = str(claims.get("card_mode", "cps"))
     if card not in CARD_MODES:
@@ -141,8 +199,8 @@ def actor_from_claims(claims: dict[str, Any], patient_issuer: str) -> Actor:
         rpps=str(idnat)[1:] if str(idnat).startswith("8") else None,
         nom=str(claims.get("family_name", "")),
         prenom=str(claims.get("given_name", "")),
-        profession=exercice.get("codeProfession") or None,
-        savoir_faire=exercice.get("codeSavoirFaire") or None,
+        profession=_text(exercice.get("codeProfession"), "codeProfession"),
+        savoir_faire=_text(exercice.get("codeSavoirFaire"), "codeSavoirFaire"),
         structure=structure,
         card=card,
         regulation=claims.get("Acces_Regulation_Medicale") == "VRAI",
@@ -205,7 +263,9 @@ class TokenVerifier:
         if instant >= cached.exp:
             raise _fail("token-expired", "the access token has expired (tenant clock)")
         if instant + 60 < cached.nbf:  # 60 s of leeway for clocks set back a little
-            raise _fail("token-not-yet-valid", "the access token was issued in the future (tenant clock)")
+            raise _fail(
+                "token-not-yet-valid", "the access token is not valid yet: iat or nbf after the tenant clock"
+            )
         return cached.actor
 
     async def _verify_uncached(self, token: str) -> _Cached:
@@ -228,6 +288,7 @@ class TokenVerifier:
                 options={
                     "verify_exp": False,
                     "verify_iat": False,
+                    "verify_nbf": False,
                     "verify_iss": False,
                     "require": ["exp", "iss", "sub"],
                 },
@@ -236,12 +297,20 @@ class TokenVerifier:
             raise _fail("token-audience", f"wrong audience: {exc}") from exc
         except jwt.InvalidSignatureError as exc:
             raise _fail("token-signature", "the signature does not verify") from exc
+        except (jwt.exceptions.InvalidSubjectError, jwt.InvalidIssuedAtError) as exc:
+            raise _fail("token-claims", str(exc)) from exc
         except jwt.InvalidTokenError as exc:
             raise _fail("token-malformed", str(exc)) from exc
         if claims["iss"] not in (self.issuer, self.patient_issuer):
             raise _fail("token-issuer", f"unknown issuer {claims['iss']!r}")
+        if not isinstance(claims["sub"], str) or not isinstance(claims["iss"], str):
+            raise _fail("token-claims", "sub and iss are strings")
+        exp = _numeric_date(claims, "exp")
+        assert exp is not None  # required above
+        issued = _numeric_date(claims, "iat") or 0.0
+        not_before = _numeric_date(claims, "nbf") or 0.0
         actor = actor_from_claims(claims, self.patient_issuer)
-        return _Cached(exp=float(claims["exp"]), nbf=float(claims.get("iat", 0)), actor=actor)
+        return _Cached(exp=exp, nbf=max(issued, not_before), actor=actor)
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Final
+from typing import Final, Literal
 
 __all__ = [
     "MAJORITE",
@@ -23,10 +23,12 @@ __all__ = [
     "OID_INS_NIR",
     "OID_INS_NIR_DEMO",
     "OID_INS_NIR_TEST",
+    "OLDEST_BIRTH_YEAR",
     "IdNatError",
     "IdNatPrefix",
     "Nir",
     "NirError",
+    "birth_date_fault",
     "is_minor",
     "is_valid_adeli",
     "is_valid_finess",
@@ -440,3 +442,30 @@ def is_minor(date_naissance: str, today: date) -> bool:
     year, month, day = (int(part) for part in date_naissance.split("-"))
     born = (year, month or 1, day or 1)
     return (today.year - born[0]) - ((today.month, today.day) < born[1:]) < MAJORITE
+
+
+OLDEST_BIRTH_YEAR: Final = 1850
+"""Birth years before this one are refused as impossible."""
+_BIRTH_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def birth_date_fault(value: str, today: date) -> Literal["format", "impossible", "future"] | None:
+    """What is wrong with a ``YYYY-MM-DD`` birth date as INSi reads it (XSD ``DateLunaire``), or None.
+
+    ``00`` stands for an unknown day (``1980-05-00``) or an unknown day and month (``1980-00-00``).
+    ``impossible``: a year before ``OLDEST_BIRTH_YEAR``, a month above 12, a known day with an unknown
+    month, a day the month does not have (``2021-02-30``); ``future``: after ``today`` (tenant clock)."""
+    match = _BIRTH_DATE.fullmatch(value)
+    if match is None:
+        return "format"
+    year, month, day = (int(part) for part in match.groups())
+    if year < OLDEST_BIRTH_YEAR or month > 12 or day > 31 or (month == 0 and day != 0):
+        return "impossible"
+    if month and day:
+        try:
+            born = date(year, month, day)
+        except ValueError:
+            return "impossible"
+    else:
+        born = date(year, month or 1, 1)
+    return "future" if born > today else None

@@ -44,3 +44,31 @@ def test_every_operation_has_a_description(service: str) -> None:
     for path, item in SPECS[service]["paths"].items():
         for method, op in item.items():
             assert op.get("description"), f"{method.upper()} {path} has no docstring"
+
+
+@pytest.mark.parametrize("service", service_names())
+def test_every_422_is_documented_as_the_api_sends_it(service: str) -> None:
+    """A generated client reads validation errors with the spec's schema: the one error shape."""
+    spec = SPECS[service]
+    assert "HTTPValidationError" not in spec.get("components", {}).get("schemas", {})
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            answer = operation.get("responses", {}).get("422")
+            if answer is None or "application/json" not in answer.get("content", {}):
+                continue
+            schema = answer["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path)
+
+
+@pytest.mark.asyncio
+async def test_a_real_422_matches_the_documented_error_body(root_app: FastAPI) -> None:
+    spec = SPECS["sandbox"]
+    body_schema = spec["components"]["schemas"]["ErrorBody"]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=root_app), base_url="http://t") as http:
+        answer = await http.put("/sandbox/tenants/default/clock", json={"mode": "sideways"})
+    assert answer.status_code == 422
+    body = answer.json()
+    assert set(body) == set(body_schema["properties"])
+    assert body["error"] == "validation-error"
+    assert body["rule"] is None
+    assert isinstance(body["detail"], str)

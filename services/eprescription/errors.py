@@ -74,9 +74,10 @@ ERROR_TABLE: Final[tuple[tuple[type[SandboxError], str, str], ...]] = (
     ),
     (
         PrescriptionRefusee,
-        "ins-format | prescripteur-identification | finess-format | numero-am-format | famille-mixte | "
-        "medicament-duree-max | stupefiant-duree-max | stupefiant-renouvellement | lppr-periode | "
-        "lppr-duree-max | lppr-poids | poids-enfant | soins-passages-max | executer-avant-passe",
+        "ins-format | date-naissance | prescripteur-identification | finess-format | numero-am-format | "
+        "famille-mixte | medicament-duree-max | stupefiant-duree-max | stupefiant-renouvellement | "
+        "lppr-periode | lppr-duree-max | lppr-poids | poids-enfant | soins-passages-max | "
+        "executer-avant-passe",
         "a prescribing rule refuses the prescription",
     ),
     (

@@ -37,7 +37,7 @@ from services.eprescription.schemas import (
     PrescriptionCreate,
 )
 from shared.auth import Actor, PatientActor, ProfessionalActor, require_professional
-from shared.identifiers import NirError, is_valid_finess, parse_nir
+from shared.identifiers import NirError, birth_date_fault, is_valid_finess, parse_nir
 from shared.population.referentials import PROFESSIONS, SAVOIR_FAIRE
 
 DAY_MS: Final = 86_400_000
@@ -45,6 +45,13 @@ DAY_MS: Final = 86_400_000
 
 def today_of(now_ms: int) -> date:
     return datetime.fromtimestamp(now_ms / 1000, UTC).date()
+
+
+_BIRTH_FAULTS: Final = {
+    "format": "not YYYY-MM-DD",
+    "impossible": "not a day of the calendar (00 stands for an unknown day or month)",
+    "future": "after today (tenant clock)",
+}
 
 
 def check_numero(value: str) -> str:
@@ -163,6 +170,11 @@ def new_prescription(
                 f"{patient.ins[:20]!r} is not a matricule INS: {exc}", rule="ins-format"
             ) from None
     today = today_of(now)
+    fault = birth_date_fault(patient.date_naissance, today)
+    if fault is not None:
+        raise PrescriptionRefusee(
+            f"date_naissance {patient.date_naissance} is {_BIRTH_FAULTS[fault]}", rule="date-naissance"
+        )
     if body.executer_avant is not None and body.executer_avant < today:
         raise PrescriptionRefusee("« à exécuter avant le » is a date to come", rule="executer-avant-passe")
     age = rules.age_on(patient.date_naissance, today)

@@ -34,7 +34,7 @@ from services.insi.errors import (
     SexeInvalide,
     TraitTropLong,
 )
-from shared.identifiers import NirError, nir_key, parse_nir
+from shared.identifiers import NirError, birth_date_fault, nir_key, parse_nir
 
 MAX_NOM = 100
 """Longest nom de naissance accepted (characters, before normalisation)."""
@@ -42,15 +42,12 @@ MAX_PRENOM = 100
 """Longest single prénom accepted."""
 MAX_PRENOMS = 10
 """Most prénoms in one request."""
-OLDEST_YEAR = 1850
-"""Birth years before this one are refused as impossible."""
 
 SEXES = ("M", "F")
 
 _LIGATURES = str.maketrans({"Œ": "OE", "œ": "OE", "Æ": "AE", "æ": "AE", "ß": "SS"})
 _SEPARATORS = re.compile(r"[\-\u2010\u2011\u2012\u2013\u2014\u2212'\u2019\u02bc`\s]+")
 _NORMALISED = re.compile(r"[A-Z]+(?: [A-Z]+)*")
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _COG = re.compile(r"[0-9]{2}[0-9]{3}|2[AB][0-9]{3}")
 _CLE = re.compile(r"[0-9]{2}")
 
@@ -112,28 +109,14 @@ def check_sexe(value: str) -> str:
 
 
 def check_date_naissance(value: str, today: date) -> str:
-    """A ``YYYY-MM-DD`` birth date as INSi reads it (XSD ``DateLunaire``), returned unchanged.
-
-    ``00`` stands for an unknown day (``1980-05-00``) or an unknown day and month (``1980-00-00``). Refused
-    as impossible: another shape, a year before ``OLDEST_YEAR``, a month above 12, a known day with an
-    unknown month, a day the month does not have (``2021-02-30``), a date after ``today`` (tenant clock).
-    """
-    match = _DATE.fullmatch(value)
-    if match is None:
+    """A ``YYYY-MM-DD`` birth date as INSi reads it (XSD ``DateLunaire``), returned unchanged; refused by
+    the rules of ``shared.identifiers.birth_date_fault`` (format, impossible, after ``today``)."""
+    fault = birth_date_fault(value, today)
+    if fault == "format":
         raise DateInvalide(f"date_naissance {value[:20]!r} is not YYYY-MM-DD", rule="insi-date-format")
-    year, month, day = (int(part) for part in match.groups())
-    if year < OLDEST_YEAR or month > 12 or day > 31 or (month == 0 and day != 0):
+    if fault == "impossible":
         raise DateInvalide(f"date_naissance {value} is impossible", rule="insi-date-impossible")
-    if month and day:
-        try:
-            born = date(year, month, day)
-        except ValueError:
-            raise DateInvalide(
-                f"date_naissance {value} is not a day of the calendar", rule="insi-date-impossible"
-            ) from None
-    else:
-        born = date(year, month or 1, 1)
-    if born > today:
+    if fault == "future":
         raise DateInvalide(f"date_naissance {value} is after today ({today})", rule="insi-date-future")
     return value
 

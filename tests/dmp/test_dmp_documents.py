@@ -4,6 +4,7 @@ delete, archive, flags; the access history."""
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from dmp_helpers import CDA, PDF, Cases, Dmp, document_body, identite, refused
@@ -332,3 +333,17 @@ async def test_after_a_tenant_reset_the_search_finds_the_seeded_state(dmp: Dmp, 
     assert response.status_code == 200, response.text
     await dmp.freeze()
     assert await dmp.ids(person, doctor) == set()
+
+
+async def test_a_title_holding_nul_is_refused_and_nothing_is_written(dmp: Dmp, cases: Cases) -> None:
+    """U+0000 cannot be stored in PostgreSQL text: refused on both databases before any write."""
+    doctor = await _doctor(dmp, cases)
+    person = cases.person("mes-activated", "adult")
+    body = json.dumps(document_body(person, titre="CR\u0000"))
+    response = await dmp.http.post(
+        f"/dmp/v1/patients/{person.ins}/documents",
+        content=body,
+        headers={**doctor, "content-type": "application/json"},
+    )
+    refused(response, 422, "validation-error", None)
+    assert await dmp.ids(person, doctor, statut="all") == set()

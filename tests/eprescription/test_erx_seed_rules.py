@@ -127,3 +127,22 @@ async def test_soins_give_a_duration_or_passages(erx: Erx, cases: Cases) -> None
     refused(await erx.prescribe(doctor, neither), 422, "validation-error", None)
     passages_only = prescription_body(cases.person(), soins(duree_jours=None, nombre_passages=4))
     assert (await erx.prescribed(doctor, passages_only))["lignes"][0]["total"] == 4
+
+
+@pytest.mark.parametrize("born", ["2026-02-30", "0000-01-01", "1980-13-01", "1980-00-05", "2026-06-01"])
+async def test_an_impossible_or_future_birth_date_is_refused(erx: Erx, cases: Cases, born: str) -> None:
+    """As INSi and the DMP refuse them: nothing is created (today: 2026-01-01, tenant clock)."""
+    await erx.freeze()
+    doctor = await erx.pro(cases.pro("10"))
+    body = prescription_body(cases.person(), numero=SEED_NUMERO)
+    body["patient"]["date_naissance"] = born
+    refused(await erx.prescribe(doctor, body), 422, "prescription-refused", "date-naissance")
+    assert (await erx.read(SEED_NUMERO, doctor)).status_code == 404
+
+
+async def test_a_partly_unknown_birth_date_is_accepted(erx: Erx, cases: Cases) -> None:
+    await erx.freeze()
+    doctor = await erx.pro(cases.pro("10"))
+    body = prescription_body(cases.person())
+    body["patient"]["date_naissance"] = "1980-00-00"
+    assert (await erx.prescribe(doctor, body)).status_code == 201

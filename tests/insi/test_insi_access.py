@@ -107,7 +107,7 @@ async def test_no_token_and_no_certificate_is_unauthenticated(insi: Insi) -> Non
     insi.token = None
     refused = await insi.post("search-by-traits", ADRUN)
     assert (refused.status_code, refused.json()["error"]) == (401, "token-missing")
-    assert refused.headers["www-authenticate"] == "Bearer"
+    assert refused.headers["www-authenticate"] == 'Bearer realm="esante-sandbox"'
     soap = await insi.soap(envelope(recsans("ADRUN", ["ZOE"], "F", "1975-12-31")))
     assert fault(soap) == ("soap:Sender", "soap:siram_100", "token-missing")
 

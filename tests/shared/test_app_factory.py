@@ -111,3 +111,25 @@ def test_the_app_factory_refuses_a_router_without_the_strict_route_class(runtime
 
     with pytest.raises(TypeError, match="route_class=StrictJsonRoute"):
         create_service_app(name="t", title="t", description="t", runtime=runtime, routers=[router])
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ('{"text": "a\\u0000b"}', 422),
+        ('{"text": "a", "tags": {"\\u0000": 1}}', 422),
+        ('{"text": "a\\\\u0000b"}', 200),  # a backslash then "u0000": no NUL
+        ('{"text": "a\\u0001b"}', 200),
+    ],
+)
+async def test_a_string_holding_nul_is_refused(runtime: Runtime, body: str, status: int) -> None:
+    """PostgreSQL cannot store U+0000 in text: every route refuses it, on SQLite too, before any write."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=_notes(runtime)), base_url="http://t"
+    ) as http:
+        answer = await http.post("/v1/notes", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == status, answer.text
+    if status == 422:
+        assert answer.json()["error"] == "validation-error"
+        assert "U+0000" in answer.json()["detail"]

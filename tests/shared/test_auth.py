@@ -276,3 +276,66 @@ async def test_actor_kind_checks() -> None:
     assert require_patient(patient) is patient
     with pytest.raises(Forbidden):
         require_professional(patient)
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    return {
+        "iat": int(NOW.timestamp()),
+        "exp": int((NOW + timedelta(hours=1)).timestamp()),
+        **PROFESSIONAL_CLAIMS,
+        **changes,
+    }
+
+
+def _signed(claims: dict[str, Any]) -> str:
+    return jwt.encode(claims, KEY, algorithm="ES256", headers={"kid": KID, "typ": "at+jwt"})
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"exp": "2099-01-01"},
+        {"exp": [1]},
+        {"exp": {"at": 1}},
+        {"exp": 10**30},
+        {"exp": True},
+        {"iat": "now"},
+        {"iat": 1e300},
+        {"nbf": [0]},
+        {"SubjectRefPro": "x"},
+        {"SubjectRefPro": {"exercices": {"codeProfession": "10"}}},
+        {"SubjectRefPro": {"exercices": ["10"]}},
+        {"SubjectRefPro": {"exercices": [{"activities": "S0001"}]}},
+        {"SubjectRefPro": {"exercices": [{"codeProfession": 10}]}},
+        {"sub": ["a"]},
+    ],
+)
+async def test_claims_of_the_wrong_type_are_token_claims(changes: dict[str, Any]) -> None:
+    """Signed with the right key, shaped wrong: a 401 ``token-claims``, never a crash."""
+    assert await _code_of(_signed(_with(**changes))) == "token-claims"
+
+
+@pytest.mark.asyncio
+async def test_a_future_nbf_is_not_yet_valid_by_the_given_clock() -> None:
+    later = int((NOW + timedelta(minutes=30)).timestamp())
+    token = _signed(_with(nbf=later))
+    assert await _code_of(token) == "token-not-yet-valid"
+    actor = await _verifier().verify(token, NOW + timedelta(minutes=31))
+    assert isinstance(actor, ProfessionalActor)
+
+
+def test_www_authenticate_follows_rfc_6750() -> None:
+    """§3: ``error="invalid_token"`` with the reason; §3.1: no error code when no token was sent."""
+    bad = TokenError("the signature does not verify", code="token-signature", rule="token")
+    assert bad.headers == {
+        "WWW-Authenticate": 'Bearer realm="esante-sandbox", error="invalid_token", '
+        'error_description="token-signature: the signature does not verify"'
+    }
+    quoted = TokenError('unknown card_mode "x" é', code="token-claims")
+    assert quoted.headers is not None
+    assert '"x"' not in quoted.headers["WWW-Authenticate"]
+    assert "é" not in quoted.headers["WWW-Authenticate"]
+    with pytest.raises(TokenError) as missing:
+        bearer_token(None)
+    assert missing.value.headers == {"WWW-Authenticate": 'Bearer realm="esante-sandbox"'}
