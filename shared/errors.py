@@ -94,6 +94,17 @@ UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutErr
 connections, the server shutting down, a pool waiting too long; on SQLite, a file that was removed."""
 
 
+def rules_cell(rules: str) -> str:
+    """The rule ids of an error table (``"a | b"``) as code spans separated by commas: a pipe inside a
+    table cell, even in a code span, would split the row (GitHub-flavoured Markdown)."""
+    return ", ".join(f"`{rule.strip()}`" for rule in rules.split("|") if rule.strip())
+
+
+def table_row(*cells: object) -> str:
+    """A Markdown table row, each cell's pipes escaped."""
+    return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+
+
 def error_response(status: int, code: str, detail: str, rule: str | None = None) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail, "rule": rule}, status_code=status)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -72,3 +73,45 @@ async def test_a_real_422_matches_the_documented_error_body(root_app: FastAPI) -
     assert body["error"] == "validation-error"
     assert body["rule"] is None
     assert isinstance(body["detail"], str)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("service", service_names())
+async def test_the_exported_servers_lead_to_the_operations(root_app: FastAPI, service: str) -> None:
+    """A client generated from ``openapi/<service>.json`` prefixes its paths with ``servers[0]``."""
+    exported = SPECS[service]
+    base = exported["servers"][0]["url"]
+    assert base == f"http://localhost:8000/{service}"
+    assert exported["servers"][1]["url"] == f"/{service}"
+    ready = next(p for p in exported["paths"] if p.endswith("/health/ready"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=root_app), base_url=base) as http:
+        answer = await http.get(f"{base}{ready}")
+    assert answer.status_code == 200, answer.text
+
+
+def test_fhir_operations_declare_fhir_json_and_the_raw_message_rfc822() -> None:
+    for path, item in SPECS["dmp"]["paths"].items():
+        if not path.startswith("/fhir/"):
+            continue
+        for method, operation in item.items():
+            types = {t for answer in operation["responses"].values() for t in answer.get("content", {})}
+            assert types == {"application/fhir+json"}, (method, path, types)
+    raw = SPECS["mssante"]["paths"]["/v1/mailboxes/{address}/messages/{message_id}/raw"]["get"]
+    assert list(raw["responses"]["200"]["content"]) == ["message/rfc822"]
+
+
+def _cells(row: str) -> int:
+    """Cells of a GFM table row: split on every pipe not escaped (code spans do not protect one)."""
+    return len(re.split(r"(?<!\\)\|", row.strip().strip("|")))
+
+
+@pytest.mark.parametrize("service", service_names())
+def test_the_docs_tables_keep_their_columns(service: str) -> None:
+    width = 0
+    for line in SPECS[service]["info"].get("description", "").splitlines():
+        if not line.startswith("|"):
+            width = 0
+            continue
+        if width == 0:
+            width = _cells(line)
+        assert _cells(line) == width, line

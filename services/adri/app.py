@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.adri.errors import ERROR_TABLE
 from services.adri.router import APCV_SESSION_HEADER, router
 from shared.app import create_service_app
+from shared.errors import rules_cell, table_row
 from shared.runtime import Runtime
 
 TITLE = "ADRi: rights lookup and appli carte Vitale (sandbox)"
@@ -56,7 +57,7 @@ its schema), ADRi answers:
 
 
 def _description() -> str:
-    rows = [f"| {cls.status} | `{cls.code}` | `{rule}` | {when} |" for cls, rule, when in ERROR_TABLE]
+    rows = [table_row(cls.status, f"`{cls.code}`", rules_cell(rule), when) for cls, rule, when in ERROR_TABLE]
     access = [
         "| 403 | `forbidden` | `actor-kind` | the token is not a professional's (patient, software) |",
         "| 403 | `forbidden` | `card-cpe` | ApCV sessions and invoices need a CPS or e-CPS |",

@@ -13,6 +13,7 @@ from services.dmp.router import build_router, build_sandbox_router
 from services.dmp.service_router import build_service_router
 from services.dmp.typecodes import CATEGORIES, TYPES
 from shared.app import create_service_app
+from shared.errors import rules_cell, table_row
 from shared.runtime import Runtime
 
 TITLE = "DMP and Mon espace santé (sandbox)"
@@ -122,7 +123,7 @@ def _description() -> str:
     lines.append("| status | error | rule | when |")
     lines.append("|---|---|---|---|")
     for cls, rule, when in ERROR_TABLE:
-        lines.append(f"| {cls.status} | `{cls.code}` | `{rule}` | {when} |")
+        lines.append(table_row(cls.status, f"`{cls.code}`", rules_cell(rule), when))
     lines.append(
         "| 403 | `forbidden` | `actor-kind` | a patient's token on a professional route, or the reverse |"
     )

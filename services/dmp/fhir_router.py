@@ -29,6 +29,12 @@ _OUTCOME: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
+class FhirResponse(Response):
+    """What every FHIR route answers (so its docs say ``application/fhir+json``, as it sends)."""
+
+    media_type = fhir.FHIR_JSON
+
+
 def _fhir(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(rendering.dumps(body), status_code=status, media_type=fhir.FHIR_JSON, headers=headers)
 
@@ -55,7 +61,12 @@ class FhirRoute(StrictJsonRoute):
 
 
 def build_fhir_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/fhir", tags=["FHIR R4 (PDSm / IHE MHD)"], route_class=FhirRoute)
+    router = APIRouter(
+        prefix="/fhir",
+        tags=["FHIR R4 (PDSm / IHE MHD)"],
+        route_class=FhirRoute,
+        default_response_class=FhirResponse,
+    )
     feeder = Feeder(runtime)
 
     def base(request: Request) -> str:

@@ -10,6 +10,7 @@ from services.eprescription import rules
 from services.eprescription.errors import ERROR_TABLE
 from services.eprescription.router import router, sandbox_router
 from shared.app import create_service_app
+from shared.errors import rules_cell, table_row
 from shared.population.referentials import PROFESSIONS
 from shared.runtime import Runtime
 
@@ -85,7 +86,7 @@ def _description() -> str:
     lines.append("| status | error | rule | when |")
     lines.append("|---|---|---|---|")
     for cls, rule_ids, when in ERROR_TABLE:
-        lines.append(f"| {cls.status} | `{cls.code}` | `{rule_ids}` | {when} |")
+        lines.append(table_row(cls.status, f"`{cls.code}`", rules_cell(rule_ids), when))
     lines.append("| 403 | `forbidden` | `actor-kind`, `card-cpe` | not a professional's CPS / e-CPS token |")
     return "\n".join(lines) + "\n"
 

@@ -13,6 +13,7 @@ from services.mssante.patient_router import build_patient_router
 from services.mssante.router import build_router, build_sandbox_router
 from services.mssante.rules import PATIENT_OUTCOMES
 from shared.app import create_service_app
+from shared.errors import rules_cell, table_row
 from shared.runtime import Runtime
 
 TITLE = "MSSanté and the patient mailboxes (sandbox)"
@@ -90,7 +91,7 @@ def _description() -> str:
     lines.append("|---|---|---|---|---|")
     for cls, rule, when in ERROR_TABLE:
         smtp = getattr(cls, "smtp", "-")
-        lines.append(f"| {cls.status} | `{cls.code}` | `{rule}` | {smtp} | {when} |")
+        lines.append(table_row(cls.status, f"`{cls.code}`", rules_cell(rule), smtp, when))
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,20 @@ def service_specs() -> dict[str, dict[str, Any]]:
         data_dir=Path("/nonexistent-esante-openapi"), public_url="http://localhost:8000"
     )
     runtime = Runtime(settings, storage=cast(Storage, _NoStorage()))
-    return {spec.name: spec.create_app(runtime).openapi() for spec in all_services()}
+    base = settings.public_url or "http://localhost:8000"
+    return {
+        spec.name: {**spec.create_app(runtime).openapi(), "servers": _servers(base, spec.name)}
+        for spec in all_services()
+    }
+
+
+def _servers(public_url: str, name: str) -> list[dict[str, str]]:
+    """Where the exported file's paths live: a client generated from it calls ``<base>/<name>/v1/...``
+    (the served spec needs none: FastAPI adds the mount's prefix, and the docs page is under it)."""
+    return [
+        {"url": f"{public_url}/{name}", "description": "`make run` / `esante up` on this machine"},
+        {"url": f"/{name}", "description": "the same prefix on any host (docker-compose, another port)"},
+    ]
 
 
 def render(spec: dict[str, Any]) -> str:
