@@ -138,10 +138,10 @@ class Dmp:
         return await self.http.get(f"/dmp/v1/documents/{document_id}", headers=headers)
 
     async def me(
-        self, person: Person, method: str, path: str = "", profil: str | None = None, **kwargs: Any
+        self, person: Person, method: str, path: str = "", represented_ins: str | None = None, **kwargs: Any
     ) -> httpx.Response:
         params = kwargs.pop("params", {})
-        headers = await self.oidc.patient_headers(person, profil)
+        headers = await self.oidc.patient_headers(person, represented_ins)
         return await self.http.request(method, f"/dmp/v1/me{path}", params=params, headers=headers, **kwargs)
 
 

@@ -41,7 +41,7 @@ async def test_a_minor_is_managed_by_the_legal_representatives(dmp: Dmp, cases: 
     refused(await dmp.me(child, "GET"), 403, "representation-refused", "minor-managed-by-representatives")
     mine = (await dmp.me(parent, "GET")).json()
     assert child.ins in mine["profils_geres"]
-    theirs = await dmp.me(parent, "GET", profil=child.ins)
+    theirs = await dmp.me(parent, "GET", represented_ins=child.ins)
     assert theirs.status_code == 200, theirs.text
     assert theirs.json()["agissant_comme"] == "representant"
     assert parent.ins in theirs.json()["representants_legaux"]
@@ -72,7 +72,7 @@ async def test_representatives_lose_the_profile_at_majority(dmp: Dmp, cases: Cas
     adult_on = f"{int(year) + 18}-{month if month != '00' else '01'}-{day if day != '00' else '01'}T12:00:00Z"
     await dmp.freeze(adult_on)
     refused(
-        await dmp.me(parent, "GET", profil=child.ins),
+        await dmp.me(parent, "GET", represented_ins=child.ins),
         403,
         "representation-refused",
         "representative-of-adult",
@@ -87,10 +87,16 @@ async def test_invisible_to_representatives(dmp: Dmp, cases: Cases) -> None:
     doctor = await dmp.pro(cases.pro("10", "generaliste"))
     hidden = await dmp.deposited(child, doctor, confidentialite=["INVISIBLE_REPRESENTANTS_LEGAUX"])
     shown = await dmp.deposited(child, doctor)
-    listed = (await dmp.me(parent, "GET", "/documents", profil=child.ins)).json()
+    listed = (await dmp.me(parent, "GET", "/documents", represented_ins=child.ins)).json()
     assert {d["id"] for d in listed["documents"]} == {shown["id"]}
+    # nor announced: a minor's notices reach the representatives (TRE_A07: « non visible par les
+    # représentants légaux »)
+    notices = (await dmp.me(parent, "GET", "/notifications", represented_ins=child.ins)).json()
+    announced = {n.get("document_id") for n in notices if n["kind"] == "nouveau-document"}
+    assert shown["id"] in announced
+    assert hidden["id"] not in announced
     refused(
-        await dmp.me(parent, "GET", f"/documents/{hidden['id']}", profil=child.ins),
+        await dmp.me(parent, "GET", f"/documents/{hidden['id']}", represented_ins=child.ins),
         404,
         "document-not-found",
         "document-unknown",
@@ -129,9 +135,9 @@ async def test_directives_anticipees_are_an_adults(dmp: Dmp, cases: Cases) -> No
     await dmp.freeze()
     child = cases.person("minor", "mes-activated", test=activated_minor)
     parent = cases.parent(child)
-    response = await dmp.me(parent, "POST", "/documents", profil=child.ins, json=own("EXPPAT_3"))
+    response = await dmp.me(parent, "POST", "/documents", represented_ins=child.ins, json=own("EXPPAT_3"))
     refused(response, 422, "type-code-refused", "directives-anticipees-majeur")
-    ok = await dmp.me(parent, "POST", "/documents", profil=child.ins, json=own("DOCPAT05"))
+    ok = await dmp.me(parent, "POST", "/documents", represented_ins=child.ins, json=own("DOCPAT05"))
     assert ok.json()["auteur"]["kind"] == "representant"
 
 
@@ -223,18 +229,3 @@ async def test_a_professional_token_is_not_a_patient(dmp: Dmp, cases: Cases) -> 
     await dmp.freeze()
     doctor = await dmp.pro(cases.pro("10", "generaliste"))
     refused(await dmp.http.get("/dmp/v1/me", headers=doctor), 403, "forbidden", "actor-kind")
-
-
-async def test_no_notice_to_representatives_of_a_document_hidden_from_them(dmp: Dmp, cases: Cases) -> None:
-    """A minor's notices reach the legal representatives: a document ``INVISIBLE_REPRESENTANTS_LEGAUX``
-    (TRE_A07: « non visible par les représentants légaux ») is not announced, a visible one is."""
-    await dmp.freeze()
-    child = cases.person("minor", "mes-activated", test=activated_minor)
-    parent = cases.parent(child)
-    doctor = await dmp.pro(cases.pro("10", "generaliste"))
-    hidden = await dmp.deposited(child, doctor, confidentialite=["INVISIBLE_REPRESENTANTS_LEGAUX"])
-    shown = await dmp.deposited(child, doctor)
-    notices = (await dmp.me(parent, "GET", "/notifications", profil=child.ins)).json()
-    announced = {n.get("document_id") for n in notices if n["kind"] == "nouveau-document"}
-    assert shown["id"] in announced
-    assert hidden["id"] not in announced

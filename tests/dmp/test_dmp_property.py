@@ -256,7 +256,11 @@ async def test_no_document_is_returned_where_the_rules_refuse_it(
 
     viewer, representant = (parent, True) if person is child else (person, False)
     mine = await dmp.me(
-        viewer, "GET", "/documents", profil=child.ins if representant else None, params={"statut": "all"}
+        viewer,
+        "GET",
+        "/documents",
+        represented_ins=child.ins if representant else None,
+        params={"statut": "all"},
     )
     if case.status in ("activated",):
         assert mine.status_code == 200, mine.text
