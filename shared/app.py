@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -14,13 +16,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
+from shared.auth import TokenError
+from shared.config import SandboxSettings
 from shared.dependencies import REQUEST_EPOCH, get_actor, get_tenant
-from shared.errors import ErrorBody, install_error_handlers
+from shared.docs import REFERENCE_LINK, install_docs
+from shared.errors import DatabaseUnavailable, ErrorBody, NotReady, SandboxError, install_error_handlers
 from shared.runtime import Runtime
-from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER
-from shared.tenants import TenantRegistry
+from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER, InvalidTenant
+from shared.tenants import TenantRegistry, TenantReset
 
 VERSION = "0.1.0"
 
@@ -33,7 +39,8 @@ class StrictJsonRoute(APIRoute):
     """A FastAPI route that refuses, as FastAPI refuses JSON it cannot read (422 ``json_invalid``), the
     JSON that Python's ``json`` module reads but that no database or JSON text can carry: a lone UTF-16
     surrogate (``"\\ud800"``), ``NaN``, ``Infinity``, and a string holding U+0000 (``"\\u0000"``:
-    PostgreSQL cannot store it in text). Every service router is built with it
+    PostgreSQL cannot store it in text); and a body that is not UTF-8 (FastAPI would answer it with a
+    bare 400). Every service router is built with it
     (``create_service_app`` checks)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -61,6 +68,11 @@ async def _refuse_what_json_alone_reads(request: Request) -> None:
     except orjson.JSONDecodeError as strict:
         try:
             json.loads(body)
+        except UnicodeDecodeError:
+            msg = "the body is not UTF-8 (RFC 8259 §8.1: JSON text exchanged between systems is UTF-8)"
+            raise RequestValidationError(
+                [{"type": "json_invalid", "loc": ("body",), "msg": msg, "input": {}}]
+            ) from None
         except ValueError:
             return  # not JSON at all: FastAPI answers it as usual
         msg = f"not JSON that every reader accepts: {strict}"
@@ -94,7 +106,12 @@ class ServiceRoot(FastAPI):
     """The all-in-one root app: each service's app mounted under ``/<name>``."""
 
     def mount_service(self, name: str, app: FastAPI) -> None:
-        self.mount(f"/{name}", app)
+        """Mount ``app`` under ``/<name>``: every path below the prefix reaches the service, a decoded
+        newline in it too (Starlette's mount pattern ends in ``.*``, which stops at one, so such a path
+        would be the root's 404 and not the service's own answer)."""
+        mount = Mount(f"/{name}", app=app)
+        mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+        self.router.routes.append(mount)
 
 
 _OUTER_EPOCH: ContextVar[tuple[TenantRegistry, int] | None] = ContextVar("esante_outer_epoch", default=None)
@@ -161,19 +178,31 @@ def create_service_app(
     description: str,
     runtime: Runtime,
     routers: Sequence[APIRouter] = (),
+    reference: str | None = None,
 ) -> FastAPI:
-    """A service's app: health routes, the one error shape, operation ids ``<service>-<endpoint>``."""
+    """A service's app: health routes, the one error shape, operation ids ``<service>-<endpoint>``, and
+    its docs pages (``shared.docs``). ``description`` opens the spec; ``reference``, the long part (rules,
+    tables, error codes), is the page ``/docs/reference`` that the description links to."""
 
     def operation_id(route: APIRoute) -> str:
         return f"{name}-{route.name}"
 
+    if reference is not None:
+        description = (
+            f"{description.rstrip()}\n\nThe rules, the tables and every error code: "
+            f"[the service's reference]({REFERENCE_LINK}).\n"
+        )
     app = FastAPI(
         title=title,
         description=description,
         version=VERSION,
         generate_unique_id_function=operation_id,
         telemetry=NO_TELEMETRY,
+        docs_url=None,
+        redoc_url=None,
     )
+    login = _DocsLogin(runtime.settings)
+    install_docs(app, reference=reference or description, token_origin=login.token_origin)
     app.state.runtime = runtime
     app.state.service_name = name
     app.add_middleware(TenantEpoch, tenants=runtime.tenants)
@@ -188,11 +217,18 @@ def create_service_app(
                 f"{name}: build every router with route_class=StrictJsonRoute ({', '.join(loose)})"
             )
         app.include_router(router)
-    app.openapi = _openapi_with_security(app, routers)  # type: ignore[method-assign]
+    app.openapi = _openapi_with_security(app, routers, login)  # type: ignore[method-assign]
     return app
 
 
+BINARY: Final[dict[str, str]] = {"type": "string", "format": "binary"}
+"""The schema of a body that is bytes (a SOAP envelope, a PDF, an RFC 5322 message): what client
+generators read as a file."""
 BEARER_SCHEME = "psc-bearer"
+PRO_LOGIN_SCHEME = "psc-login"
+PATIENT_LOGIN_SCHEME = "patient-login"
+PATIENT_TAG = "patients (Mon espace santé)"
+"""The tag of the routes a patient's token calls: their docs log in at the patient issuer."""
 _TENANT_PARAMETER = {
     "name": TENANT_HEADER,
     "in": "header",
@@ -238,8 +274,74 @@ def _validation_errors_as_sent(schema: dict[str, Any]) -> None:
             schemas.pop("ValidationError", None)
 
 
-def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callable[[], dict[str, Any]]:
-    """Document the tenant header and the bearer scheme on the routes whose dependencies read them."""
+class _DocsLogin:
+    """The two issuers' login flows as the specs declare them (OAuth 2 authorization code; Swagger UI
+    adds PKCE). An issuer on the sandbox's own origin is written as a path, so that the docs work
+    whether the browser calls the sandbox ``localhost`` or ``127.0.0.1``."""
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        base = settings.base_url
+        own = settings.issuer.startswith(f"{base}/")
+        self.token_origin = None if own else "://".join(urlsplit(settings.issuer)[:2])
+        self.professional = settings.issuer[len(base) :] if own else settings.issuer
+        self.patient = settings.patient_issuer[len(base) :] if own else settings.patient_issuer
+
+    def schemes(self) -> dict[str, Any]:
+        return {
+            BEARER_SCHEME: {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "An access token from psc (ProSanté Connect sandbox or the patient issuer), "
+                "e.g. from `esante token --rpps <RPPS>`, or by client_credentials with "
+                "`login_hint=<IdNat>`. A client_credentials token without login_hint names no "
+                "professional: only the MSSanté service's own routes take it.",
+            },
+            PRO_LOGIN_SCHEME: _login_flow(
+                self.professional,
+                "Log in as a professional at psc's login page (client `esante-ci`, PKCE)",
+                {"openid": "OpenID Connect", "scope_all": "every ProSanté Connect claim"},
+            ),
+            PATIENT_LOGIN_SCHEME: _login_flow(
+                self.patient,
+                "Log in as a patient (or a minor's legal representative) at the Mon espace santé issuer",
+                {"openid": "OpenID Connect"},
+            ),
+        }
+
+
+def _login_flow(issuer: str, description: str, scopes: dict[str, str]) -> dict[str, Any]:
+    endpoint = f"{issuer}/protocol/openid-connect"
+    code = {"authorizationUrl": f"{endpoint}/auth", "tokenUrl": f"{endpoint}/token", "scopes": scopes}
+    return {"type": "oauth2", "description": description, "flows": {"authorizationCode": code}}
+
+
+_TENANTED_ERRORS: Final = (InvalidTenant, TenantReset, NotReady, DatabaseUnavailable)
+"""What any route that opens a tenant may answer: a bad ``X-Sandbox-Tenant``, a tenant reset or
+deleted meanwhile, the template not ready yet, the database unreachable."""
+
+
+def _document_errors(operation: dict[str, Any], errors: Sequence[type[SandboxError]]) -> None:
+    """Add ``errors`` to an operation's documented answers, in the body its other errors have (the one
+    error shape, or the FHIR facade's OperationOutcome), naming each code once."""
+    responses = operation.setdefault("responses", {})
+    error_content = next(
+        (a["content"] for status, a in responses.items() if status[0] in "45" and a.get("content")),
+        {"application/json": {"schema": {"$ref": _ERROR_REF}}},
+    )
+    for error in errors:
+        answer = responses.setdefault(str(error.status), {"description": "", "content": error_content})
+        answer.setdefault("content", error_content)
+        codes = [c for c in answer["description"].split(", ") if c]
+        if error.code not in answer["description"]:
+            answer["description"] = ", ".join([*codes, error.code])
+
+
+def _openapi_with_security(
+    app: FastAPI, routers: Sequence[APIRouter], login: _DocsLogin
+) -> Callable[[], dict[str, Any]]:
+    """Document the tenant header and the security schemes on the routes whose dependencies read them:
+    a bearer token, or the login of the issuer whose tokens the route takes."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
@@ -248,6 +350,7 @@ def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callab
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         components = schema.setdefault("components", {})
+        _validation_errors_as_sent(schema)  # first: the errors added below take the 422's body
         for route in _api_routes(routers):
             if not route.include_in_schema:
                 continue
@@ -257,15 +360,13 @@ def _openapi_with_security(app: FastAPI, routers: Sequence[APIRouter]) -> Callab
             for method in route.methods or ():
                 operation = schema["paths"][route.path_format][method.lower()]
                 operation.setdefault("parameters", []).append(_TENANT_PARAMETER)
+                _document_errors(operation, _TENANTED_ERRORS)
                 if secured:
-                    operation["security"] = [{BEARER_SCHEME: []}]
-        _validation_errors_as_sent(schema)
-        components.setdefault("securitySchemes", {})[BEARER_SCHEME] = {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "An access token from psc (ProSanté Connect sandbox or the patient issuer)",
-        }
+                    flow = PATIENT_LOGIN_SCHEME if PATIENT_TAG in route.tags else PRO_LOGIN_SCHEME
+                    operation["security"] = [{BEARER_SCHEME: []}, {flow: ["openid"]}]
+                    _document_errors(operation, (TokenError,))
+        components.setdefault("schemas", {}).setdefault("ErrorBody", ErrorBody.model_json_schema())
+        components.setdefault("securitySchemes", {}).update(login.schemes())
         app.openapi_schema = schema
         return schema
 

@@ -41,6 +41,12 @@ NAMING_CONVENTION = {
 }
 
 
+BIGINT_MAX: Final = 2**63 - 1
+"""The largest integer SQLite and PostgreSQL's BIGINT store: every integer a request may carry into a
+query (an id, an offset, an instant in ms, a size) is bounded by it, so that a larger one is a 422 and not
+a driver's overflow."""
+
+
 class Base(DeclarativeBase):
     """Base of every model; table names carry their owner's prefix (``dmp_document``)."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import httpx
@@ -98,20 +97,3 @@ def test_fhir_operations_declare_fhir_json_and_the_raw_message_rfc822() -> None:
             assert types == {"application/fhir+json"}, (method, path, types)
     raw = SPECS["mssante"]["paths"]["/v1/mailboxes/{address}/messages/{message_id}/raw"]["get"]
     assert list(raw["responses"]["200"]["content"]) == ["message/rfc822"]
-
-
-def _cells(row: str) -> int:
-    """Cells of a GFM table row: split on every pipe not escaped (code spans do not protect one)."""
-    return len(re.split(r"(?<!\\)\|", row.strip().strip("|")))
-
-
-@pytest.mark.parametrize("service", service_names())
-def test_the_docs_tables_keep_their_columns(service: str) -> None:
-    width = 0
-    for line in SPECS[service]["info"].get("description", "").splitlines():
-        if not line.startswith("|"):
-            width = 0
-            continue
-        if width == 0:
-            width = _cells(line)
-        assert _cells(line) == width, line

@@ -132,13 +132,16 @@ def _description() -> str:
 
 
 DESCRIPTION = _description()
+SUMMARY = _INTRO.split("\n\n", 1)[0]
+"""What opens the spec; the whole description is the reference page."""
 
 
 def create_app(runtime: Runtime) -> FastAPI:
     return create_service_app(
         name="dmp",
         title=TITLE,
-        description=DESCRIPTION,
+        description=SUMMARY,
+        reference=DESCRIPTION,
         runtime=runtime,
         routers=[
             build_router(runtime),

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from services.dmp import consultation, documents, fhir, identities, lifecycle, matrix_store, rendering
@@ -16,6 +17,7 @@ from services.dmp.errors import FhirInvalide
 from services.dmp.lifecycle import ms
 from services.dmp.repository import profiles as profile_rows
 from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder
+from services.dmp.schemas import FhirResource, OperationOutcome
 from shared.app import StrictJsonRoute
 from shared.auth import require_professional
 from shared.dependencies import ActorDep, TenantDep
@@ -24,12 +26,17 @@ from shared.runtime import Runtime
 
 _INSTANT: Final = TypeAdapter(datetime)
 _OUTCOME: Final[dict[int | str, dict[str, Any]]] = {
-    status: {"description": "OperationOutcome", "content": {fhir.FHIR_JSON: {}}}
+    status: {"description": "OperationOutcome", "model": OperationOutcome}
     for status in (400, 401, 403, 404, 409, 413, 422, 502)
 }
 
 
-class FhirResponse(Response):
+def _answers(status: int, description: str) -> dict[int | str, dict[str, Any]]:
+    """A FHIR route's answers: the resource it returns, or an OperationOutcome."""
+    return {status: {"description": description, "model": FhirResource}, **_OUTCOME}
+
+
+class FhirResponse(JSONResponse):
     """What every FHIR route answers (so its docs say ``application/fhir+json``, as it sends)."""
 
     media_type = fhir.FHIR_JSON
@@ -72,9 +79,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     def base(request: Request) -> str:
         return str(request.base_url).rstrip("/") + "/fhir"
 
-    @router.get(
-        "/Patient", response_model=None, responses={200: {"description": "Bundle of Patient"}, **_OUTCOME}
-    )
+    @router.get("/Patient", response_model=None, responses=_answers(200, "Bundle of Patient"))
     async def search_patient(
         request: Request,
         tenant: TenantDep,
@@ -95,7 +100,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         "/DocumentReference",
         status_code=201,
         response_model=None,
-        responses={201: {"description": "The DocumentReference stored"}, **_OUTCOME},
+        responses=_answers(201, "The DocumentReference stored"),
     )
     async def provide_document(
         request: Request,
@@ -147,7 +152,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     @router.get(
         "/DocumentReference",
         response_model=None,
-        responses={200: {"description": "Bundle of DocumentReference"}, **_OUTCOME},
+        responses=_answers(200, "Bundle of DocumentReference"),
     )
     async def find_document_references(
         request: Request,
@@ -180,7 +185,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     @router.get(
         "/DocumentReference/{document_id}",
         response_model=None,
-        responses={200: {"description": "The DocumentReference with its content"}, **_OUTCOME},
+        responses=_answers(200, "The DocumentReference with its content"),
     )
     async def read_document_reference(
         tenant: TenantDep,
@@ -203,7 +208,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     @router.patch(
         "/DocumentReference/{document_id}",
         response_model=None,
-        responses={200: {"description": "The DocumentReference after the patch"}, **_OUTCOME},
+        responses=_answers(200, "The DocumentReference after the patch"),
     )
     async def patch_document_reference(
         tenant: TenantDep,

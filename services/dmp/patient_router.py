@@ -52,7 +52,7 @@ from services.dmp.schemas import (
     ReglagesUpdate,
     TraceRead,
 )
-from shared.app import StrictJsonRoute
+from shared.app import PATIENT_TAG, StrictJsonRoute
 from shared.auth import Actor, TokenError, require_patient
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden, error_responses
@@ -66,7 +66,7 @@ _ACTIVE: Final = (*_BASE, DmpFerme, AccesRefuse)
 
 
 def build_patient_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1/me", tags=["patients (Mon espace santé)"], route_class=StrictJsonRoute)
+    router = APIRouter(prefix="/v1/me", tags=[PATIENT_TAG], route_class=StrictJsonRoute)
     settings = get_dmp_settings()
 
     def context(tenant: Tenant, actor: Actor, conn: Connection) -> patient_space.PatientContext:

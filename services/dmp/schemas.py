@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.db import BIGINT_MAX
+
 Confidentialite = Literal["MASQUE_PS", "INVISIBLE_PATIENT", "INVISIBLE_REPRESENTANTS_LEGAUX"]
 
 
@@ -69,7 +71,10 @@ class DocumentCreate(_Request):
     contenu: str = Field(description="The document, base64")
     confidentialite: list[Confidentialite] = Field(default_factory=list, max_length=3)
     version_attendue: int | None = Field(
-        default=None, description="Replacement only: the version being replaced (900 when stale)"
+        default=None,
+        ge=1,
+        le=BIGINT_MAX,
+        description="Replacement only: the version being replaced (900 when stale)",
     )
 
 
@@ -261,3 +266,30 @@ class NotificationRead(BaseModel):
     document_id: str | None
     email: str = Field(description="The personal address the e-mail goes to")
     envoye: str | None = Field(description="Set once sent (by MSSanté's outbox, not built yet)")
+
+
+class FhirResource(BaseModel):
+    """A FHIR R4 resource in JSON (a Bundle, a Patient, a DocumentReference): its ``resourceType`` and
+    the elements FHIR defines for it, described by the R4 specification rather than here."""
+
+    model_config = ConfigDict(extra="allow")
+
+    resourceType: str = Field(examples=["Bundle"])
+
+
+class OperationOutcomeIssue(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    severity: Literal["fatal", "error", "warning", "information"]
+    code: str = Field(examples=["forbidden"])
+    diagnostics: str | None = Field(default=None, examples=["rule=matrix"])
+
+
+class OperationOutcome(BaseModel):
+    """Every error of the FHIR facade: the sandbox's code in ``issue[0].details.coding`` (system
+    ``urn:esante-sandbox:error``), its rule in ``diagnostics``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    resourceType: Literal["OperationOutcome"]
+    issue: list[OperationOutcomeIssue]

@@ -31,8 +31,9 @@ from services.eprescription.schemas import (
     PrescriptionRead,
     SandboxPrescriptionListRead,
 )
-from shared.app import StrictJsonRoute
+from shared.app import BINARY, StrictJsonRoute
 from shared.auth import Actor, TokenError, bearer_token
+from shared.db import BIGINT_MAX
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden, SandboxError, error_responses
 from shared.runtime import Runtime
@@ -61,7 +62,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 def media(kind: str, *errors: type[SandboxError]) -> dict[int | str, dict[str, Any]]:
     """The declared answers of a route that answers ``kind`` (not JSON), besides its errors."""
-    return {200: {"content": {kind: {}}, "description": kind}, **error_responses(*errors)}
+    return {200: {"content": {kind: {"schema": BINARY}}, "description": kind}, **error_responses(*errors)}
 
 
 def record_dispensation(
@@ -231,7 +232,7 @@ sandbox_router = APIRouter(prefix="/sandbox", tags=["sandbox"], route_class=Stri
 async def list_prescriptions(
     tenant: TenantDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
 ) -> dict[str, Any]:
     """The tenant's prescriptions (number, status, family, patient INS), oldest first."""
     with tenant.reading() as conn:

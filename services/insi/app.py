@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.insi.config import get_insi_settings
 from services.insi.router import MUTUAL_TLS_SCHEME, router
-from shared.app import BEARER_SCHEME, create_service_app
+from shared.app import create_service_app
 from shared.runtime import Runtime
 from shared.tls import ensure_ca
 
@@ -41,12 +41,6 @@ def on_startup(runtime: Runtime) -> None:
 
 
 SECURITY_SCHEMES: dict[str, Any] = {
-    BEARER_SCHEME: {
-        "type": "http",
-        "scheme": "bearer",
-        "bearerFormat": "JWT",
-        "description": "An access token from psc (ProSanté Connect sandbox or the patient issuer)",
-    },
     MUTUAL_TLS_SCHEME: {
         "type": "mutualTLS",
         "description": "Over HTTPS (esante up --tls): a client certificate of the sandbox CA with the CN "
@@ -67,7 +61,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        """The generated document plus the two ways of authenticating the JSON operations declare."""
+        """The generated document plus the client certificate, which the JSON operations take too."""
         if app.openapi_schema is None:
             schema = generate()
             schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})

@@ -47,7 +47,7 @@ from services.insi.schemas import (
 )
 from services.insi.seed import DOCUMENTED_IDAM
 from services.insi.traits import split_matricule
-from shared.app import BEARER_SCHEME, StrictJsonRoute
+from shared.app import BEARER_SCHEME, BINARY, PRO_LOGIN_SCHEME, StrictJsonRoute
 from shared.auth import TokenError, bearer_token
 from shared.dependencies import RuntimeDep, TenantDep, request_tenant
 from shared.errors import SandboxError, error_responses
@@ -118,30 +118,33 @@ SOAP_EXAMPLE: Final = f"""<?xml version="1.0" encoding="UTF-8"?>
   </soap:Body>
 </soap:Envelope>"""
 
+_SOAP: Final = {"application/soap+xml": {"schema": BINARY}}
 _SOAP_BODY: Final[dict[str, Any]] = {
     "requestBody": {
         "required": True,
-        "content": {"application/soap+xml": {"schema": {"type": "string"}, "example": SOAP_EXAMPLE}},
+        "content": {"application/soap+xml": {"schema": BINARY, "example": SOAP_EXAMPLE}},
     }
 }
 """The SOAP envelope: XML that the endpoint parses itself (``soap.parse_envelope``), so FastAPI cannot
 describe it from a model."""
 _SOAP_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
-    200: {"content": {"application/soap+xml": {}}, "description": "RESULTAT (CR 00, 01 or 02)"},
-    400: {"content": {"application/soap+xml": {}}, "description": "SOAP fault caused by the request"},
-    409: {"content": {"application/soap+xml": {}}, "description": "soap:Receiver: tenant reset meanwhile"},
+    200: {"content": _SOAP, "description": "RESULTAT (CR 00, 01 or 02)"},
+    400: {"content": _SOAP, "description": "SOAP fault caused by the request"},
+    409: {"content": _SOAP, "description": "soap:Receiver: tenant reset meanwhile"},
     500: {
-        "content": {"application/soap+xml": {}},
+        "content": _SOAP,
         "description": "soap:Receiver (technical fault on demand)",
     },
     503: {
-        "content": {"application/soap+xml": {}},
+        "content": _SOAP,
         "description": "soap:Receiver: not ready, or the database cannot be reached",
     },
 }
 
 MUTUAL_TLS_SCHEME: Final = "insi-mutual-tls"
-_EITHER_CREDENTIAL: Final[dict[str, Any]] = {"security": [{BEARER_SCHEME: []}, {MUTUAL_TLS_SCHEME: []}]}
+_EITHER_CREDENTIAL: Final[dict[str, Any]] = {
+    "security": [{BEARER_SCHEME: []}, {PRO_LOGIN_SCHEME: ["openid"]}, {MUTUAL_TLS_SCHEME: []}]
+}
 """A bearer token or a client certificate: alternatives, which FastAPI's security dependencies (each
 one required) cannot express."""
 

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from services.mssante import mime, rendering, repository, rules, service
 from services.mssante.clients import DmpLink
@@ -22,11 +22,12 @@ from services.mssante.errors import (
     RepresentationRefused,
 )
 from services.mssante.records import Mailbox, ms
-from services.mssante.router import READABLE, Limit, Sender, Subject
+from services.mssante.router import READABLE, Limit, MessageId, Sender, Subject
 from services.mssante.schemas import ConversationRead, MessageRead, MessageSummary, ReplyCreate, SentRead
-from shared.app import StrictJsonRoute
+from shared.app import PATIENT_TAG, StrictJsonRoute
 from shared.auth import Actor, TokenError, require_patient
 from shared.clients import UpstreamError
+from shared.db import BIGINT_MAX
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden, error_responses
 from shared.runtime import Runtime
@@ -41,9 +42,11 @@ _ERRORS: Final = (
     UpstreamError,
 )
 
+ConversationId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The conversation's id")]
+
 
 def build_patient_router(runtime: Runtime) -> APIRouter:
-    router = APIRouter(prefix="/v1/me", tags=["patients (Mon espace santé)"], route_class=StrictJsonRoute)
+    router = APIRouter(prefix="/v1/me", tags=[PATIENT_TAG], route_class=StrictJsonRoute)
     link = DmpLink(runtime.clients, get_mssante_settings())
 
     async def patient_mailbox(tenant: Tenant, actor: Actor) -> Mailbox:
@@ -81,7 +84,9 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         actor: ActorDep,
         sender: Sender = None,
         subject: Subject = None,
-        conversation: Annotated[int | None, Query(description="Only this conversation's messages")] = None,
+        conversation: Annotated[
+            int | None, Query(ge=1, le=BIGINT_MAX, description="Only this conversation's messages")
+        ] = None,
         limit: Limit = 100,
     ) -> list[MessageSummary]:
         """The patient's messages, newest first (``conversation``: only that conversation's)."""
@@ -98,7 +103,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         response_model=MessageRead,
         responses=error_responses(*_ERRORS, MessageUnknown),
     )
-    async def read(tenant: TenantDep, actor: ActorDep, message_id: int) -> MessageRead:
+    async def read(tenant: TenantDep, actor: ActorDep, message_id: MessageId) -> MessageRead:
         """A message of the patient's mailbox."""
         mailbox = await patient_mailbox(tenant, actor)
         with tenant.reading() as conn:
@@ -113,7 +118,9 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         status_code=201,
         responses=error_responses(*_ERRORS, ConversationUnknown, ConversationEnded),
     )
-    async def reply(tenant: TenantDep, actor: ActorDep, conversation_id: int, body: ReplyCreate) -> SentRead:
+    async def reply(
+        tenant: TenantDep, actor: ActorDep, conversation_id: ConversationId, body: ReplyCreate
+    ) -> SentRead:
         """Reply to the professional in a conversation they opened; refused once they ended it ([FIN])."""
         mailbox = await patient_mailbox(tenant, actor)
         now = tenant.clock.now()

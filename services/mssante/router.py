@@ -18,8 +18,9 @@ from services.mssante.config import get_mssante_settings
 from services.mssante.errors import MailboxForbidden, MailboxUnknown, MessageUnknown
 from services.mssante.records import Mailbox, StoredMessage, ms
 from services.mssante.schemas import MailboxRead, MessageRead, MessageSummary, OutboxRead, QuotaUpdate
-from shared.app import StrictJsonRoute
+from shared.app import BINARY, StrictJsonRoute
 from shared.auth import Actor, TokenError, require_professional
+from shared.db import BIGINT_MAX
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden, SandboxError, error_responses
 from shared.runtime import Runtime
@@ -34,9 +35,10 @@ AddressPath = Annotated[str, Path(max_length=200, description="The mailbox's add
 Sender = Annotated[str | None, Query(max_length=200, description="Envelope sender, exact")]
 Recipient = Annotated[str | None, Query(max_length=200, description="A recipient (contained)")]
 Subject = Annotated[str | None, Query(max_length=300, description="Text the subject contains")]
-Since = Annotated[int | None, Query(description="Received at or after (Unix ms)")]
-Until = Annotated[int | None, Query(description="Received at or before (Unix ms)")]
-After = Annotated[int | None, Query(description="Only messages with a greater id")]
+Since = Annotated[int | None, Query(ge=0, le=BIGINT_MAX, description="Received at or after (Unix ms)")]
+Until = Annotated[int | None, Query(ge=0, le=BIGINT_MAX, description="Received at or before (Unix ms)")]
+After = Annotated[int | None, Query(ge=0, le=BIGINT_MAX, description="Only messages with a greater id")]
+MessageId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The message's id in its mailbox")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Timeout = Annotated[
     float, Query(alias="timeout", ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait at most")
@@ -181,7 +183,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         responses=error_responses(TokenError, Forbidden, MailboxForbidden, MailboxUnknown, MessageUnknown),
     )
     async def read_message(
-        tenant: TenantDep, actor: ActorDep, address: AddressPath, message_id: int
+        tenant: TenantDep, actor: ActorDep, address: AddressPath, message_id: MessageId
     ) -> MessageRead:
         """A message: headers, text body, attachments (base64) and the X-MSS-* findings."""
         return rendering.message(readable_message(tenant, actor, address, message_id))
@@ -190,12 +192,12 @@ def build_router(runtime: Runtime) -> APIRouter:
         "/mailboxes/{address}/messages/{message_id}/raw",
         response_class=Response,
         responses={
-            200: {"content": {"message/rfc822": {}}},
+            200: {"content": {"message/rfc822": {"schema": BINARY}}, "description": "RFC 5322 bytes"},
             **error_responses(MessageUnknown, MailboxForbidden),
         },
     )
     async def raw_message(
-        tenant: TenantDep, actor: ActorDep, address: AddressPath, message_id: int
+        tenant: TenantDep, actor: ActorDep, address: AddressPath, message_id: MessageId
     ) -> Response:
         """The message as stored (RFC 5322 bytes)."""
         found = readable_message(tenant, actor, address, message_id)
@@ -208,7 +210,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         responses=error_responses(TokenError, Forbidden, MailboxForbidden, MailboxUnknown, MessageUnknown),
     )
     async def delete_message(
-        tenant: TenantDep, actor: ActorDep, address: AddressPath, message_id: int
+        tenant: TenantDep, actor: ActorDep, address: AddressPath, message_id: MessageId
     ) -> Response:
         """Delete the message from this mailbox (other recipients keep theirs)."""
         with tenant.unit_of_work() as conn:

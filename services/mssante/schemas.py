@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from shared.db import BIGINT_MAX
+
 
 class MailboxRead(BaseModel):
     address: str = Field(examples=["marie.martin@cabinet-lyon.mssante.fr"])
@@ -84,4 +86,4 @@ class OutboxRead(BaseModel):
 
 
 class QuotaUpdate(BaseModel):
-    quota_bytes: int = Field(ge=0)
+    quota_bytes: int = Field(ge=0, le=BIGINT_MAX)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from services.psc.keys import key_ring
 from services.psc.router import build_router
 from shared.app import create_service_app
 from shared.runtime import Runtime
+from shared.tenancy import TENANT_HEADER
 
 DESCRIPTION = """\
 OpenID Connect provider of the sandbox, in the Keycloak layout ProSanté Connect uses
@@ -28,7 +30,12 @@ OpenID Connect provider of the sandbox, in the Keycloak layout ProSanté Connect
   minority again at each call.
 * **CI**: `client_credentials` with `login_hint` = RPPS or IdNat (INS for patients) and `card_mode`.
   Documented client: `esante-ci` / `esante-ci` (every grant, any `http://localhost:*` redirect URI).
+* **Browsers**: pages served from a loopback address (`localhost`, `127.0.0.1`, `[::1]`, any port) may
+  call the endpoints from JavaScript (CORS), as Keycloak allows a client's web origins: every service's
+  docs page logs in that way when psc has a port of its own (docker-compose).
 """
+
+LOOPBACK_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
 
 
 def on_startup(runtime: Runtime) -> None:
@@ -37,10 +44,17 @@ def on_startup(runtime: Runtime) -> None:
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         name="psc",
         title="ProSanté Connect (sandbox)",
         description=DESCRIPTION,
         runtime=runtime,
         routers=[build_router(runtime, "professional"), build_router(runtime, "patient")],
     )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origin_regex=LOOPBACK_ORIGINS,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", TENANT_HEADER],
+    )
+    return app

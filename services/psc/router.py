@@ -49,10 +49,10 @@ from services.psc.schemas import (
     form_body,
 )
 from services.psc.tokens import IssuerKind, TokenFactory
-from shared.app import StrictJsonRoute
+from shared.app import PATIENT_TAG, StrictJsonRoute
 from shared.auth import PatientActor, ProfessionalActor, bearer_token
 from shared.dependencies import ActorDep
-from shared.errors import SandboxError, error_responses
+from shared.errors import ErrorBody, SandboxError, error_responses
 from shared.runtime import JWKS_PATH, Runtime
 from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER, check_tenant_name
 from shared.tenants import Tenant
@@ -67,6 +67,11 @@ _PAGE: Final[dict[int | str, dict[str, Any]]] = {
     200: {"content": {"text/html": {}}, "description": "The login page"},
     302: {"description": "Back to the client's redirect_uri with error= (RFC 6749 §4.1.2.1)"},
     400: {"content": {"text/html": {}}, "description": "Error page (no trusted redirect URI)"},
+}
+_LOGIN_POST: Final[dict[int | str, dict[str, Any]]] = {
+    200: _PAGE[200],
+    303: {"description": "Back to the client's redirect_uri with code= and state=, or with error="},
+    400: _PAGE[400],
 }
 
 
@@ -84,7 +89,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
     name = "patient_" if patient else ""
     router = APIRouter(
         prefix="/patients" if patient else "",
-        tags=["Mon espace santé (patients)" if patient else "ProSanté Connect"],
+        tags=[PATIENT_TAG if patient else "ProSanté Connect"],
         route_class=StrictJsonRoute,
     )
 
@@ -290,7 +295,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
                 )
         return HTMLResponse(html, headers=_NO_STORE)
 
-    @router.post(f"{OIDC}/auth", name=f"{name}login", response_class=HTMLResponse, responses=_PAGE)
+    @router.post(f"{OIDC}/auth", name=f"{name}login", response_class=HTMLResponse, responses=_LOGIN_POST)
     async def login(request: Request) -> Response:
         """The login page's form: issue a single-use code and go back to the client (303)."""
         tenant_name = DEFAULT_TENANT
@@ -347,7 +352,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
     userinfo_responses: dict[int | str, dict[str, Any]] = {
         200: {"model": UserinfoRead, "content": {"application/jwt": {}}},
         **error_responses(NotAProfessional),
-        401: {"description": "token-missing, token-malformed, token-expired... (shared error shape)"},
+        401: {"model": ErrorBody, "description": "token-missing, token-malformed, token-expired..."},
     }
     for method in ("GET", "POST"):
         router.add_api_route(

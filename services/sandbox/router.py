@@ -11,6 +11,7 @@ from services.sandbox import repository
 from services.sandbox.schemas import ClockRead, ClockUpdate, Page, TagCount, TagList, TenantList, TenantRead
 from shared.app import StrictJsonRoute
 from shared.clock import ClockSetting
+from shared.db import BIGINT_MAX
 from shared.dependencies import RuntimeDep, TenantDep
 from shared.errors import DatabaseUnavailable, error_responses
 from shared.tenancy import InvalidTenant
@@ -20,7 +21,7 @@ TagQuery = Annotated[
     list[str] | None, Query(description="Keep records having every tag given", max_length=20)
 ]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=BIGINT_MAX)]
 
 
 _DATABASE = (DatabaseUnavailable,)

@@ -24,6 +24,7 @@ from shared.db import PostgresStorage, Storage, make_storage
 from shared.population import Person, Population, Professional, generate_population
 from shared.runtime import Runtime
 from shared.tenancy import TENANT_HEADER
+from shared.testing.conformance import SpecConformance
 from shared.testing.oidc import Oidc, People
 
 TEST_PERSONS = 300
@@ -91,12 +92,25 @@ def tenant_name(runtime: Runtime) -> Iterator[str]:
         runtime.tenants.delete(name)
 
 
+@pytest.fixture(scope="session")
+def conformance() -> SpecConformance:
+    from services.sandbox.openapi_export import service_specs
+
+    return SpecConformance(service_specs())
+
+
 @pytest_asyncio.fixture
-async def client(root_app: FastAPI, tenant_name: str) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the all-in-one app, in this test's own tenant."""
+async def client(
+    root_app: FastAPI, tenant_name: str, conformance: SpecConformance
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the all-in-one app, in this test's own tenant; every answer it receives must be
+    one its operation's spec declares (``shared.testing.conformance``)."""
     transport = httpx.ASGITransport(app=root_app)
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", headers={TENANT_HEADER: tenant_name}
+        transport=transport,
+        base_url="http://testserver",
+        headers={TENANT_HEADER: tenant_name},
+        event_hooks={"response": [conformance.check]},
     ) as http:
         yield http
 

@@ -11,7 +11,7 @@ from conftest import Adri
 from services.adri import errors
 from services.adri.app import DESCRIPTION
 from services.adri.schemas import ApcvSessionRead, InvoiceRead, SituationRead
-from shared.app import BEARER_SCHEME
+from shared.app import BEARER_SCHEME, PRO_LOGIN_SCHEME
 from shared.errors import SandboxError
 from shared.population import Population
 
@@ -69,9 +69,11 @@ async def test_the_openapi_documents_the_codes(client: httpx.AsyncClient) -> Non
     assert lookup["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "SituationRead"
     )
-    assert "20 minutes" in spec["info"]["description"]
+    assert "[the service's reference](docs/reference)" in spec["info"]["description"]
+    reference = await client.get("/adri/docs/reference")
+    assert "20 minutes" in reference.text
     assert {p["name"] for p in lookup["parameters"]} == {"nir", "date", "X-Apcv-Session", "X-Sandbox-Tenant"}
     card = spec["paths"]["/v1/beneficiaries"]["get"]
     assert {"ouvrant_droit", "rang_naissance", "date_naissance"} <= {p["name"] for p in card["parameters"]}
-    assert lookup["security"] == card["security"] == [{BEARER_SCHEME: []}]
+    assert lookup["security"] == card["security"] == [{BEARER_SCHEME: []}, {PRO_LOGIN_SCHEME: ["openid"]}]
     assert BEARER_SCHEME in spec["components"]["securitySchemes"]

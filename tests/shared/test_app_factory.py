@@ -10,7 +10,14 @@ import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from shared.app import BEARER_SCHEME, StrictJsonRoute, create_service_app
+from shared.app import (
+    BEARER_SCHEME,
+    PATIENT_LOGIN_SCHEME,
+    PATIENT_TAG,
+    PRO_LOGIN_SCHEME,
+    StrictJsonRoute,
+    create_service_app,
+)
 from shared.dependencies import ActorDep, TenantDep
 from shared.runtime import Runtime
 from shared.tenancy import TENANT_HEADER
@@ -29,6 +36,11 @@ def test_routes_reading_the_caller_document_the_bearer_scheme_and_the_tenant(run
         """The tenant's thing."""
         return {"tenant": tenant.name}
 
+    @router.get("/theirs", tags=[PATIENT_TAG])
+    async def theirs(actor: ActorDep) -> dict[str, str]:
+        """A patient's own thing."""
+        return {"kind": actor.kind}
+
     @router.get("/open")
     async def open_route() -> dict[str, str]:
         """Nobody's thing."""
@@ -37,7 +49,8 @@ def test_routes_reading_the_caller_document_the_bearer_scheme_and_the_tenant(run
     app = create_service_app(name="t", title="t", description="t", runtime=runtime, routers=[router])
     paths = app.openapi()["paths"]
     mine_op, tenanted_op, open_op = (paths[p]["get"] for p in ("/v1/mine", "/v1/tenanted", "/v1/open"))
-    assert mine_op["security"] == [{BEARER_SCHEME: []}]
+    assert mine_op["security"] == [{BEARER_SCHEME: []}, {PRO_LOGIN_SCHEME: ["openid"]}]
+    assert paths["/v1/theirs"]["get"]["security"] == [{BEARER_SCHEME: []}, {PATIENT_LOGIN_SCHEME: ["openid"]}]
     assert [p["name"] for p in mine_op["parameters"]] == [TENANT_HEADER]
     assert "security" not in tenanted_op
     assert [p["name"] for p in tenanted_op["parameters"]] == [TENANT_HEADER]

@@ -1,0 +1,92 @@
+"""Bad input that a fuzzer sends and a service used to answer with a 500 or an undocumented status: a
+body that is not UTF-8, an integer no database stores, a newline in a path segment. Each is a 4xx that
+the operation's spec declares (the ``client`` fixture checks every answer against the spec)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from shared.db import BIGINT_MAX
+from shared.testing.oidc import Oidc, People
+
+pytestmark = pytest.mark.asyncio
+
+NOT_UTF8 = b'{"text": "\xff"}'
+TOO_BIG = str(BIGINT_MAX + 1)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/dmp/v1/patients/{ins}/documents"),
+        ("PATCH", "/dmp/v1/documents/1"),
+        ("POST", "/adri/v1/apcv/sessions/x/invoice"),
+        ("POST", "/eprescription/v1/prescriptions"),
+        ("PUT", "/mssante/sandbox/mailboxes/a@b.mssante.fr/quota"),
+    ],
+)
+async def test_a_body_that_is_not_utf8_is_a_validation_error(
+    client: httpx.AsyncClient, oidc: Oidc, people: People, method: str, path: str
+) -> None:
+    headers = {**await oidc.professional_headers(people.generaliste), "Content-Type": "application/json"}
+    url = path.format(ins=people.activated.ins)
+    answer = await client.request(method, url, content=NOT_UTF8, headers=headers)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "validation-error"
+    assert "not UTF-8" in answer.json()["detail"]
+
+
+async def test_the_fhir_facade_answers_a_body_that_is_not_utf8_with_an_operation_outcome(
+    client: httpx.AsyncClient, oidc: Oidc, people: People
+) -> None:
+    headers = {**await oidc.professional_headers(people.generaliste), "Content-Type": "application/fhir+json"}
+    answer = await client.post("/dmp/fhir/DocumentReference", content=NOT_UTF8, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"].startswith("application/fhir+json")
+    assert answer.json()["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/sandbox/population/persons?offset={TOO_BIG}",
+        f"/sandbox/population/professionals?offset={TOO_BIG}",
+        f"/eprescription/sandbox/prescriptions?offset={TOO_BIG}",
+        f"/mssante/v1/outbox?after={TOO_BIG}",
+        f"/mssante/v1/mailboxes/{{address}}/messages?since={TOO_BIG}",
+        f"/mssante/v1/mailboxes/{{address}}/messages/{TOO_BIG}",
+        f"/mssante/v1/mailboxes/{{address}}/messages/{TOO_BIG}/raw",
+    ],
+)
+async def test_an_integer_beyond_what_a_database_stores_is_a_validation_error(
+    client: httpx.AsyncClient, oidc: Oidc, people: People, path: str
+) -> None:
+    """SQLite raised OverflowError (a 500) on these; PostgreSQL a DataError."""
+    headers = await oidc.professional_headers(people.generaliste)
+    answer = await client.get(path.format(address="x@y.mssante.fr"), headers=headers)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"] == "validation-error"
+    largest = await client.get(
+        path.replace(TOO_BIG, str(BIGINT_MAX)).format(address="x@y.mssante.fr"), headers=headers
+    )
+    assert largest.status_code in (200, 403, 404), largest.text  # the largest value is read as asked
+
+
+async def test_a_quota_beyond_what_a_database_stores_is_a_validation_error(client: httpx.AsyncClient) -> None:
+    answer = await client.put(
+        "/mssante/sandbox/mailboxes/a@b.mssante.fr/quota", json={"quota_bytes": BIGINT_MAX + 1}
+    )
+    assert answer.status_code == 422, answer.text
+
+
+async def test_a_newline_in_a_path_segment_reaches_the_service(
+    client: httpx.AsyncClient, oidc: Oidc, people: People
+) -> None:
+    """The service answers it in its own terms (here the FHIR facade's OperationOutcome), not the
+    root app's bare 404."""
+    headers = await oidc.professional_headers(people.generaliste)
+    answer = await client.get("/dmp/fhir/DocumentReference/a%0Ab", headers=headers)
+    assert answer.status_code == 404, answer.text
+    assert answer.headers["content-type"].startswith("application/fhir+json")
+    assert answer.json()["resourceType"] == "OperationOutcome"
