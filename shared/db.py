@@ -42,9 +42,10 @@ NAMING_CONVENTION = {
 
 
 BIGINT_MAX: Final = 2**63 - 1
-"""The largest integer SQLite and PostgreSQL's BIGINT store: every integer a request may carry into a
-query (an id, an offset, an instant in ms, a size) is bounded by it, so that a larger one is a 422 and not
-a driver's overflow."""
+"""The largest integer SQLite and PostgreSQL's BIGINT store (instants in ms, sizes, offsets)."""
+INTEGER_MAX: Final = 2**31 - 1
+"""The largest PostgreSQL INTEGER (ids, versions). Every integer a request may carry into a query is
+bounded by the type of the column it meets, so that a larger one is a 422 and not a driver's error."""
 
 
 class Base(DeclarativeBase):

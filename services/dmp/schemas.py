@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.db import BIGINT_MAX
+from shared.db import INTEGER_MAX
 
 Confidentialite = Literal["MASQUE_PS", "INVISIBLE_PATIENT", "INVISIBLE_REPRESENTANTS_LEGAUX"]
 
@@ -73,7 +73,7 @@ class DocumentCreate(_Request):
     version_attendue: int | None = Field(
         default=None,
         ge=1,
-        le=BIGINT_MAX,
+        le=INTEGER_MAX,
         description="Replacement only: the version being replaced (900 when stale)",
     )
 

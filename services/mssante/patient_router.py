@@ -27,7 +27,7 @@ from services.mssante.schemas import ConversationRead, MessageRead, MessageSumma
 from shared.app import PATIENT_TAG, StrictJsonRoute
 from shared.auth import Actor, TokenError, require_patient
 from shared.clients import UpstreamError
-from shared.db import BIGINT_MAX
+from shared.db import INTEGER_MAX
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden, error_responses
 from shared.runtime import Runtime
@@ -42,7 +42,7 @@ _ERRORS: Final = (
     UpstreamError,
 )
 
-ConversationId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The conversation's id")]
+ConversationId = Annotated[int, Path(ge=1, le=INTEGER_MAX, description="The conversation's id")]
 
 
 def build_patient_router(runtime: Runtime) -> APIRouter:
@@ -85,7 +85,7 @@ def build_patient_router(runtime: Runtime) -> APIRouter:
         sender: Sender = None,
         subject: Subject = None,
         conversation: Annotated[
-            int | None, Query(ge=1, le=BIGINT_MAX, description="Only this conversation's messages")
+            int | None, Query(ge=1, le=INTEGER_MAX, description="Only this conversation's messages")
         ] = None,
         limit: Limit = 100,
     ) -> list[MessageSummary]:

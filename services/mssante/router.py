@@ -20,7 +20,7 @@ from services.mssante.records import Mailbox, StoredMessage, ms
 from services.mssante.schemas import MailboxRead, MessageRead, MessageSummary, OutboxRead, QuotaUpdate
 from shared.app import BINARY, StrictJsonRoute
 from shared.auth import Actor, TokenError, require_professional
-from shared.db import BIGINT_MAX
+from shared.db import BIGINT_MAX, INTEGER_MAX
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden, SandboxError, error_responses
 from shared.runtime import Runtime
@@ -37,8 +37,8 @@ Recipient = Annotated[str | None, Query(max_length=200, description="A recipient
 Subject = Annotated[str | None, Query(max_length=300, description="Text the subject contains")]
 Since = Annotated[int | None, Query(ge=0, le=BIGINT_MAX, description="Received at or after (Unix ms)")]
 Until = Annotated[int | None, Query(ge=0, le=BIGINT_MAX, description="Received at or before (Unix ms)")]
-After = Annotated[int | None, Query(ge=0, le=BIGINT_MAX, description="Only messages with a greater id")]
-MessageId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="The message's id in its mailbox")]
+After = Annotated[int | None, Query(ge=0, le=INTEGER_MAX, description="Only messages with a greater id")]
+MessageId = Annotated[int, Path(ge=1, le=INTEGER_MAX, description="The message's id in its mailbox")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Timeout = Annotated[
     float, Query(alias="timeout", ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait at most")
