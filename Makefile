@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 PG_TEST_PORT ?= 5433
 PG_TEST_URL ?= postgresql+psycopg:///esante?host=/var/run/postgresql&port=$(PG_TEST_PORT)
 PG_BENCH_URL ?= postgresql+psycopg:///esantebench?host=/var/run/postgresql&port=$(PG_TEST_PORT)
@@ -14,15 +15,22 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+# What running needs (`make run`): the sandbox and its dependencies, with pip's progress.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "esante-sandbox: installing what the sandbox needs into $(VENV) (first run only, about a minute)"
+	$(BIN)/pip install --progress-bar on -e .
 	@# Bytecode written once: where PYTHONDONTWRITEBYTECODE is set, every start would compile the
 	@# project's modules again (about 0.2 s of `esante up`); a changed module is compiled afresh.
 	$(BIN)/python -m compileall -q shared services migrations
+	touch $(RUN_STAMP)
+
+# What the checks need too (`make test`): the dev tools.
+$(STAMP): pyproject.toml $(RUN_STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 ## Start the all-in-one sandbox in the foreground (migrates and seeds first). Ctrl-C stops it.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/esante up
 
 ## ruff, mypy, the import contracts, then the suite on SQLite and on PostgreSQL.

@@ -14,7 +14,18 @@ from pathlib import Path
 from bench.context import BenchContext
 from bench.harness import BARE_APP, uvicorn_server
 
-SUITES = ["foundation", "insi", "adri", "dmp", "eprescription", "mssante", "cijob", "tenants", "startup"]
+SUITES = [
+    "foundation",
+    "insi",
+    "adri",
+    "dmp",
+    "eprescription",
+    "mssante",
+    "cijob",
+    "tenants",
+    "startup",
+    "workers",
+]
 """Each is a module of this package with ``run(ctx: BenchContext) -> None``."""
 
 

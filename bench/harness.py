@@ -56,9 +56,14 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> N
 
 @contextmanager
 def uvicorn_server(
-    target: str, ready_path: str, env: dict[str, str] | None = None, factory: bool = False
+    target: str,
+    ready_path: str,
+    env: dict[str, str] | None = None,
+    factory: bool = False,
+    workers: int = 1,
 ) -> Iterator[Server]:
-    """Run ``uvicorn target`` (1 worker, uvloop, httptools, no access log) until the block ends."""
+    """Run ``uvicorn target`` (``workers`` processes, uvloop, httptools, no access log) until the block
+    ends."""
     port = free_port()
     args = [
         sys.executable,
@@ -73,6 +78,8 @@ def uvicorn_server(
     ]
     if factory:
         args.append("--factory")
+    if workers > 1:
+        args += ["--workers", str(workers)]
     started = time.monotonic()
     proc = subprocess.Popen(
         args, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT

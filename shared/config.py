@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SERVICE_NAMES: tuple[str, ...] = ("psc", "insi", "adri", "dmp", "eprescription", "mssante", "sandbox")
 """Every HTTP service, in start order; each is mounted under ``/<name>`` in the all-in-one process."""
@@ -34,6 +34,12 @@ class SandboxSettings(BaseSettings):
         "power cut (reset the tenant then); normal or full also survive a power cut, slower on writes",
     )
     host: str = "127.0.0.1"
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="HTTP worker processes of `esante up` (PostgreSQL only; one of them runs SMTP)",
+    )
     port: int = 8000
     smtp_port: int = Field(default=2525, ge=0, description="SMTP submission port (STARTTLS); 0: no listener")
     smtps_port: int = Field(default=2465, ge=0, description="SMTP port with implicit TLS; 0: not opened")
@@ -56,10 +62,22 @@ class SandboxSettings(BaseSettings):
         ge=0,
         description="Verified access tokens each process keeps (signature checked once per token); 0: none",
     )
+    tls_sans: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="More host names for the server certificate (HTTPS, SMTP TLS), comma-separated, "
+        "e.g. the compose service hosts `mssante,dmp`; localhost, 127.0.0.1 and the host always are",
+    )
     service_urls: dict[str, str] = Field(
         default_factory=dict,
         description='Base URL per service when services run apart, e.g. {"insi": "http://insi:8000/insi"}',
     )
+
+    @field_validator("tls_sans", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     @property
     def base_url(self) -> str:

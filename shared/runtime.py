@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from shared.auth import TokenVerifier
@@ -32,6 +33,9 @@ class Runtime:
         )
         self.ready = threading.Event()
         self.not_ready_reason = "the template is being migrated and seeded"
+        self.readiness_checks: list[Callable[[], None]] = []
+        """More conditions of readiness (``esante up --workers``: every worker ready); each raises
+        ``NotReady`` while it is not met."""
 
     async def _fetch_jwks(self) -> dict[str, Any]:
         response = await self.clients.request("psc", "GET", JWKS_PATH, tenant=DEFAULT_TENANT)
@@ -47,3 +51,5 @@ class Runtime:
     def check_ready(self) -> None:
         if not self.ready.is_set():
             raise NotReady(f"not ready: {self.not_ready_reason}", rule="readiness")
+        for check in self.readiness_checks:
+            check()

@@ -33,7 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -43,6 +44,9 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from shared.files import exclusive, write_atomically
+
+if TYPE_CHECKING:
+    from shared.config import SandboxSettings
 
 TLS_DIRNAME = "tls"
 CA_NAME = "esante-sandbox test CA"
@@ -398,6 +402,13 @@ def tls_http_protocol() -> type[Any]:
                 self.scope["extensions"] = {"tls": cast("dict[object, object]", self._tls)}
 
     return TlsHttpToolsProtocol
+
+
+def server_hosts(settings: SandboxSettings) -> list[str]:
+    """The names the server certificate carries: the host the sandbox listens on, the host of its public
+    URL, and ``ESANTE_TLS_SANS`` (``server_certificate`` adds localhost and 127.0.0.1)."""
+    public = urlsplit(settings.base_url).hostname
+    return list(dict.fromkeys(h for h in (settings.host, public, *settings.tls_sans) if h))
 
 
 def uvicorn_tls_options(data_dir: Path, hosts: Sequence[str]) -> dict[str, Any]:

@@ -113,3 +113,65 @@ def test_healthcheck_uses_the_readiness_route() -> None:
     line = next(row for row in DOCKERFILE.splitlines() if "urlopen" in row)
     assert "/health/ready" in line
     assert shlex.split(line)[0] == "CMD"
+
+
+def _image_containers() -> dict[str, Any]:
+    return {n: c for n, c in COMPOSE["services"].items() if c.get("image") == "esante-sandbox:latest"}
+
+
+def test_every_container_of_the_image_can_build_it() -> None:
+    """The image is not published: a container that only names it would be pulled, and fail."""
+    containers = _image_containers()
+    assert set(containers) == {"setup", *service_names()}
+    for name, container in containers.items():
+        assert container.get("build") == ".", name
+
+
+def test_every_container_shares_the_data_volume(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One named volume at the data folder: the psc keys, the sandbox CA a CI job reads, the records."""
+    assert "esante-data" in COMPOSE["volumes"]
+    for name, container in _image_containers().items():
+        settings = _settings_from(container["environment"], monkeypatch)
+        assert f"esante-data:{settings.data_dir}" in container["volumes"], name
+
+
+def test_the_server_certificate_names_the_compose_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.tls import server_hosts
+
+    settings = _settings_from(COMPOSE["services"]["mssante"]["environment"], monkeypatch)
+    assert set(service_names()) <= set(server_hosts(settings))
+
+
+def test_the_certificate_made_for_compose_carries_its_hosts(tmp_path: Path) -> None:
+    from cryptography import x509
+
+    from shared.tls import server_certificate, server_hosts
+
+    settings = SandboxSettings(data_dir=tmp_path, host="0.0.0.0", tls_sans="mssante, dmp")  # type: ignore[arg-type]
+    files = server_certificate(tmp_path, server_hosts(settings))
+    certificate = x509.load_pem_x509_certificate(files.certificate.read_bytes())
+    names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert {"mssante", "dmp", "localhost"} <= set(names.get_values_for_type(x509.DNSName))
+    assert SandboxSettings(data_dir=tmp_path).tls_sans == []
+
+
+def _make_rule(makefile: str, target: str) -> tuple[str, list[str]]:
+    """A Makefile rule's prerequisites and recipe lines."""
+    match = re.search(rf"^{re.escape(target)}:(.*)\n((?:\t.*\n)*)", makefile, flags=re.M)
+    assert match is not None, target
+    return match.group(1), [line.strip() for line in match.group(2).splitlines()]
+
+
+def test_make_run_installs_what_running_needs_and_shows_it() -> None:
+    """The dev tools come with `make test`; the first `make run` prints pip's progress, not silence."""
+    makefile = (ROOT / "Makefile").read_text()
+    prerequisites, _ = _make_rule(makefile, "run")
+    assert prerequisites.split("|")[0].split() == ["$(RUN_STAMP)"]
+    _, recipe = _make_rule(makefile, "$(RUN_STAMP)")
+    installs = [line for line in recipe if "pip install" in line]
+    assert installs == ["$(BIN)/pip install --progress-bar on -e ."]
+    assert any(line.startswith("@echo") for line in recipe)
+    test_prerequisites, _ = _make_rule(makefile, "lint")
+    assert "$(STAMP)" in test_prerequisites
+    _, dev_recipe = _make_rule(makefile, "$(STAMP)")
+    assert any("'.[dev]'" in line for line in dev_recipe)

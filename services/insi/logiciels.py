@@ -2,8 +2,9 @@
 
 Known numbers are the documented ones (seeded in every tenant, see ``seed.py``), those registered in the
 tenant through ``PUT /insi/sandbox/logiciels/{idam}``, and those of ``ESANTE_INSI_KNOWN_IDAM`` (every
-tenant). Each operation looks its number up in the tenant's database (one indexed read), so a number
-registered through any process is known at once by every other.
+tenant). A documented number is in every tenant and can be neither renamed nor forgotten, so an
+operation that names one is not looked up; any other number is looked up in the tenant's database (one
+indexed read), so that a number registered through any process is known at once by every other.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from __future__ import annotations
 from services.insi import access, repository
 from services.insi.errors import LogicielDocumente, LogicielInconnu
 from services.insi.records import Logiciel
+from services.insi.seed import DOCUMENTED_LOGICIELS
 from shared.tenants import Tenant
 
 SETTINGS_ORIGIN = "settings"
+DOCUMENTED: frozenset[str] = frozenset(row["idam"] for row in DOCUMENTED_LOGICIELS)
 
 
 def check_idam(tenant: Tenant, idam: str | None, everywhere: frozenset[str]) -> str:
     """The caller's number when ``tenant`` knows it or it is known everywhere (``everywhere``);
     else ``desir_550`` (``IdamInconnu``)."""
-    known = bool(idam) and (idam in everywhere or _registered(tenant, str(idam)))
+    known = bool(idam) and (idam in everywhere or idam in DOCUMENTED or _registered(tenant, str(idam)))
     return access.check_idam(idam, known=known)
 
 

@@ -303,10 +303,10 @@ class MssanteController(Controller):
 
 def tls_context(runtime: Runtime) -> ssl.SSLContext:
     """The server certificate of the sandbox CA (made on first start) for STARTTLS and implicit TLS."""
-    from shared.tls import server_certificate
+    from shared.tls import server_certificate, server_hosts
 
     settings = runtime.settings
-    files = server_certificate(settings.data_dir, sorted({settings.host, "localhost", "127.0.0.1"}))
+    files = server_certificate(settings.data_dir, server_hosts(settings))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(files.certificate), str(files.key))
     return context

@@ -5,7 +5,6 @@ Every option can also be given as an ``ESANTE_*`` environment variable (shown in
 
 from __future__ import annotations
 
-import gc
 import json
 from contextlib import closing
 from datetime import date
@@ -16,7 +15,6 @@ import typer
 
 if TYPE_CHECKING:
     from shared.config import SandboxSettings
-    from shared.runtime import Runtime
 
 app = typer.Typer(
     name="esante",
@@ -48,6 +46,12 @@ ReferenceDate = Annotated[
 ]
 LogLevel = Annotated[str, typer.Option(envvar="ESANTE_LOG_LEVEL", help="uvicorn log level")]
 Tenant = Annotated[str, typer.Option(envvar="ESANTE_TENANT", help="Tenant name")]
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        envvar="ESANTE_WORKERS", help="HTTP worker processes, on PostgreSQL (one also runs SMTP) [1]"
+    ),
+]
 Tls = Annotated[
     bool,
     typer.Option(
@@ -67,87 +71,52 @@ def _settings(**overrides: Any) -> SandboxSettings:
     return SandboxSettings(**given)
 
 
-def _progress_printer() -> tuple[Any, Any]:
-    """A rich progress bar and the ``progress(step, done, total)`` callback that drives it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=True,
-    )
-    tasks: dict[str, Any] = {}
-
-    def progress(step: str, done: int, total: int) -> None:
-        if not bar.live.is_started:
-            bar.start()
-        if step not in tasks:
-            tasks[step] = bar.add_task(step, total=total)
-        bar.update(tasks[step], completed=done, total=total)
-
-    return bar, progress
-
-
 def _serve(settings: SandboxSettings, only: str | None, log_level: str, tls: bool = False) -> None:
-    import uvicorn
-    from rich.console import Console
+    """Serve until Ctrl-C; a busy port or data folder is one line on stderr and exit status 1."""
+    from services.sandbox import running, serving
 
-    from services.sandbox.composition import build_root_app
-    from shared.runtime import Runtime
-
-    tls_options: dict[str, Any] = {}
-    if tls:
-        from shared.tls import uvicorn_tls_options
-
-        # HTTPS with an optional client certificate, read into the ASGI TLS extension (shared/tls.py)
-        tls_options = uvicorn_tls_options(settings.data_dir, [settings.host])
-        if settings.public_url is None:
-            settings = settings.model_copy(update={"public_url": f"https://{settings.host}:{settings.port}"})
-    console = Console()
-    runtime = Runtime(settings)
-    bar, progress = _progress_printer()
-
-    def announce() -> None:
-        bar.stop()
-        _print_urls(console, runtime, only)
-
-    # Importing the services and building their apps makes some 160,000 objects that live as long as
-    # the process (routes, schemas, models): the cyclic collector would walk them again and again and
-    # free next to nothing (a few hundred objects; about 60 ms of a start). It is paused meanwhile, and
-    # what was built is then kept out of later collections (frozen): the full collection that so many
-    # new objects would soon trigger, during the start or the first requests, is spared too.
-    gc.disable()
     try:
-        root = build_root_app(runtime, only, progress=progress, on_ready=announce)
-    finally:
-        gc.enable()
-    gc.freeze()
-    config = uvicorn.Config(
-        root,
-        host=settings.host,
-        port=settings.port,
-        log_level=log_level,
-        access_log=False,
-        lifespan="on",  # starts the SMTP listeners and the template check
-        ws="none",  # no service speaks WebSocket: uvicorn need not import a WebSocket library
-        **tls_options,
+        serving.serve(settings, only, log_level, tls)
+    except (serving.Refused, running.DataDirInUse) as refused:
+        typer.echo(f"error: {refused}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _running_sandbox(settings: SandboxSettings, service: str) -> Any:
+    """The process serving ``service`` on ``settings.data_dir`` now (from its record), or None when no
+    sandbox runs there; exit status 1 when some run but none serves ``service``."""
+    from services.sandbox import running
+
+    found = running.find(settings.data_dir)
+    serving = next((r for r in found if service in r.services), None)
+    if found and serving is None:
+        others = ", ".join(f"{'+'.join(r.services)} at {r.base_url}" for r in found)
+        typer.echo(f"error: no running process serves {service} on {settings.data_dir} ({others})", err=True)
+        raise typer.Exit(1)
+    return serving
+
+
+def _http(record: Any) -> Any:
+    """An HTTP client of the running sandbox (trusting the sandbox CA when it serves HTTPS)."""
+    import httpx
+
+    return httpx.Client(
+        base_url=record.base_url, timeout=10, verify=record.ca_certificate if record.tls else True
     )
-    with closing(runtime):
-        uvicorn.Server(config).run()
 
 
-def _print_urls(console: Any, runtime: Runtime, only: str | None) -> None:
-    from services.sandbox.registry import service_names
+def _unreachable(record: Any, exc: Exception) -> typer.Exit:
+    typer.echo(
+        f"error: the sandbox serving {record.data_dir} (pid {record.pid}) does not answer at "
+        f"{record.base_url}: {exc}",
+        err=True,
+    )
+    return typer.Exit(1)
 
-    base = runtime.settings.base_url
-    console.print(f"[bold green]esante-sandbox ready[/] at {base}  (Ctrl-C stops it)")
-    for name in service_names():
-        if only is None or name == only:
-            console.print(f"  {name:<14} {base}/{name}/docs")
-    console.print(f"  {'hub':<14} {base}/")
-    console.print(f"  OIDC discovery {runtime.settings.issuer}/.well-known/openid-configuration")
+
+def _files_in_use(settings: SandboxSettings, exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}; it has not said where it runs yet (starting?): try again", err=True)
+    return typer.Exit(1)
 
 
 @app.command()
@@ -163,8 +132,10 @@ def up(
     reference_date: ReferenceDate = None,
     log_level: LogLevel = "warning",
     tls: Tls = False,
+    workers: Workers = None,
 ) -> None:
-    """Run every service in one process (HTTP, each under its prefix), seeded and ready."""
+    """Run every service (HTTP, each under its prefix), seeded and ready: in one process, or in
+    ``--workers N`` processes on PostgreSQL."""
     settings = _settings(
         host=host,
         port=port,
@@ -175,6 +146,7 @@ def up(
         persons=persons,
         seed=seed,
         reference_date=reference_date,
+        workers=workers,
     )
     _serve(settings, None, log_level, tls)
 
@@ -285,7 +257,9 @@ def seed_command(
         seed=seed,
         reference_date=reference_date,
     )
-    bar, progress = _progress_printer()
+    from services.sandbox.serving import progress_printer
+
+    bar, progress = progress_printer()
     fingerprint = template_fingerprint(settings)
     with closing(make_storage(settings.database_url, settings.data_dir)) as storage, storage.template_lock():
         if storage.template_fingerprint() == fingerprint and not force:
@@ -304,31 +278,41 @@ def reset(
     tenant: Tenant = "default",
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
-    port: Port = None,
-    host: Host = None,
 ) -> None:
-    """Put a tenant back to the seeded state (through the running sandbox when there is one)."""
+    """Put a tenant back to the seeded state: through the sandbox that serves the data folder (its
+    clock, caches and connections follow), else on the files when none runs."""
     import httpx
 
+    from services.sandbox import running
+    from shared.db import make_storage
     from shared.tenancy import check_tenant_name
 
-    settings = _settings(data_dir=data_dir, database_url=database_url, port=port, host=host)
+    settings = _settings(data_dir=data_dir, database_url=database_url)
     check_tenant_name(tenant)
-    try:
-        response = httpx.post(f"{settings.base_url}/sandbox/tenants/{tenant}/reset", timeout=10)
-        response.raise_for_status()
-        typer.echo(f"reset {tenant} through {settings.base_url}")
+    record = _running_sandbox(settings, "sandbox")
+    if record is not None:
+        try:
+            with _http(record) as http:
+                answer = http.post(f"/sandbox/tenants/{tenant}/reset")
+        except httpx.TransportError as exc:
+            raise _unreachable(record, exc) from None
+        if answer.status_code != 200:
+            typer.echo(f"error: {answer.status_code} {answer.text}", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"reset {tenant} through {record.base_url}")
         return
-    except httpx.ConnectError:
-        pass  # nothing running: reset the files directly
-    from shared.db import make_storage
-
-    with closing(make_storage(settings.database_url, settings.data_dir)) as storage:
-        if storage.template_fingerprint() is None:
-            raise typer.BadParameter("no template yet: run `esante seed` first")
-        with storage.template_lock():
-            storage.copy_template_to(tenant, replace=True)
-    typer.echo(f"reset {tenant}")
+    try:
+        with (
+            running.exclusive_use(settings),
+            closing(make_storage(settings.database_url, settings.data_dir)) as storage,
+        ):
+            if storage.template_fingerprint() is None:
+                raise typer.BadParameter("no template yet: run `esante seed` first")
+            with storage.template_lock():
+                storage.copy_template_to(tenant, replace=True)
+    except running.DataDirInUse as exc:
+        raise _files_in_use(settings, exc) from None
+    typer.echo(f"reset {tenant} (no sandbox serves {settings.data_dir}: the files)")
 
 
 @app.command()
@@ -337,39 +321,129 @@ def token(
     ins: Annotated[str | None, typer.Option(help="INS of the patient (Mon espace santé token)")] = None,
     card: Annotated[str, typer.Option(help="Card mode: cps, e-cps or cpe")] = "cps",
     tenant: Tenant = "default",
-    client_id: Annotated[str, typer.Option(help="OIDC client the token is issued to")] = "esante-ci",
+    client_id: Annotated[
+        str, typer.Option(help="Documented OIDC client the token is issued to (its secret is its id)")
+    ] = "esante-ci",
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     full: Annotated[bool, typer.Option(help="Print the whole token response as JSON")] = False,
 ) -> None:
-    """Print a bearer access token for a professional (--rpps) or a patient (--ins)."""
+    """Print a bearer access token for a professional (--rpps) or a patient (--ins): from the sandbox
+    that serves the data folder (its issuer, its port), else from the files when none runs."""
     if (rpps is None) == (ins is None):
         raise typer.BadParameter("give exactly one of --rpps or --ins")
+    settings = _settings(data_dir=data_dir, database_url=database_url)
+    record = _running_sandbox(settings, "psc")
+    if record is not None:
+        answer = _token_from(record, rpps, ins, card, tenant, client_id)
+    else:
+        answer = _token_from_files(settings, rpps, ins, card, tenant, client_id)
+    typer.echo(json.dumps(answer, indent=2) if full else answer["access_token"])
+
+
+def _token_from(
+    record: Any, rpps: str | None, ins: str | None, card: str, tenant: str, client_id: str
+) -> dict[str, Any]:
+    """Client credentials at the running sandbox's psc, as a CI job would ask."""
+    import httpx
+
+    form = {"grant_type": "client_credentials", "login_hint": rpps or ins or ""}
+    if rpps is not None:
+        form["card_mode"] = card
+    path = "/psc/protocol/openid-connect/token" if rpps else "/psc/patients/protocol/openid-connect/token"
+    try:
+        with _http(record) as http:
+            answer = http.post(
+                path, data=form, auth=(client_id, client_id), headers={"X-Sandbox-Tenant": tenant}
+            )
+    except httpx.TransportError as exc:
+        raise _unreachable(record, exc) from None
+    body: dict[str, Any] = (
+        answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
+    )
+    if answer.status_code != 200:
+        why = body.get("error_description") or body.get("detail") or answer.text
+        typer.echo(f"error: {body.get('error', answer.status_code)}: {why}", err=True)
+        raise typer.Exit(2)
+    return body
+
+
+def _token_from_files(
+    settings: SandboxSettings, rpps: str | None, ins: str | None, card: str, tenant: str, client_id: str
+) -> dict[str, Any]:
     from services.psc.grants import issue_patient_token, issue_professional_token
     from services.psc.keys import load_keyring
+    from services.sandbox import running
     from services.sandbox.provisioning import prepare
     from shared.errors import SandboxError
     from shared.runtime import Runtime
 
-    settings = _settings(data_dir=data_dir, database_url=database_url)
-    with closing(Runtime(settings)) as runtime:
-        prepare(runtime)
-        target = runtime.tenants.get(tenant)
-        keyring = load_keyring(settings)
-        try:
+    try:
+        with running.exclusive_use(settings), closing(Runtime(settings)) as runtime:
+            prepare(runtime)
+            target = runtime.tenants.get(tenant)
+            keyring = load_keyring(settings)
             with target.unit_of_work() as conn:
                 now = target.clock.now()
                 if rpps is not None:
-                    answer = issue_professional_token(
+                    return issue_professional_token(
                         conn, keyring, settings, now, login_hint=rpps, card_mode=card, client_id=client_id
                     )
-                else:
-                    assert ins is not None
-                    answer = issue_patient_token(conn, keyring, settings, now, ins=ins, client_id=client_id)
-        except SandboxError as exc:
-            typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
-            raise typer.Exit(2) from exc
-    typer.echo(json.dumps(answer, indent=2) if full else answer["access_token"])
+                assert ins is not None
+                return issue_patient_token(conn, keyring, settings, now, ins=ins, client_id=client_id)
+    except running.DataDirInUse as exc:
+        raise _files_in_use(settings, exc) from None
+    except SandboxError as exc:
+        typer.echo(f"error: {exc.code}: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def status(data_dir: DataDir = None) -> None:
+    """What serves the data folder: URLs and ports, each service's readiness, the tenants and their
+    clocks. Exit status 1 when no sandbox serves it."""
+    import httpx
+    from rich.console import Console
+
+    from services.sandbox import running
+
+    settings = _settings(data_dir=data_dir)
+    console = Console()
+    found = running.find(settings.data_dir)
+    if not found:
+        console.print(
+            f"no sandbox serves {settings.data_dir.resolve()} (`make run` or `esante up` starts one)"
+        )
+        raise typer.Exit(1)
+    for record in found:
+        smtp = ", ".join(
+            f"{p} ({k})"
+            for p, k in ((record.smtp_port, "STARTTLS"), (record.smtps_port, "implicit TLS"))
+            if p
+        )
+        console.print(
+            f"[bold]{record.base_url}[/]  pid {record.pid}, {record.database}, data {record.data_dir}"
+        )
+        if smtp:
+            console.print(f"  SMTP {record.host}: {smtp}")
+        console.print(f"  CA certificate {record.ca_certificate}")
+        try:
+            with _http(record) as http:
+                for name in record.services:
+                    ready = http.get(f"/{name}/health/ready")
+                    state = (
+                        ready.json().get("status") if ready.status_code == 200 else ready.json().get("detail")
+                    )
+                    console.print(f"  {name:<14} {state}")
+                if "sandbox" in record.services:
+                    tenants = http.get("/sandbox/tenants").json()["tenants"]
+                    for tenant in tenants:
+                        clock = http.get(f"/sandbox/tenants/{tenant['name']}/clock").json()
+                        console.print(
+                            f"  tenant {tenant['name']:<20} clock {clock['mode']}, now {clock['now']}"
+                        )
+        except (httpx.TransportError, ValueError, KeyError) as exc:
+            raise _unreachable(record, exc) from None
 
 
 @app.command()

@@ -44,14 +44,17 @@ def build_root_app(
     prepare_on_start: bool = True,
     progress: Progress | None = None,
     on_ready: Callable[[], None] | None = None,
+    listeners: bool = True,
 ) -> FastAPI:
-    """Mount every service (or ``only`` one) under ``/<name>``; start preparing on lifespan start."""
+    """Mount every service (or ``only`` one) under ``/<name>``; start preparing on lifespan start, and
+    the services' other listeners (MSSanté's SMTP) unless ``listeners`` is false (the other workers of
+    ``esante up --workers``: one process listens)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         with ExitStack() as serving:
             for spec in specs:
-                if spec.serving is not None:
+                if spec.serving is not None and listeners:
                     serving.enter_context(spec.serving(runtime))
             if prepare_on_start:
                 _prepare_in_background(runtime, progress, on_ready)

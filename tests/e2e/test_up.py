@@ -37,6 +37,8 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) ->
 def test_up_serves_every_service_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "ESANTE_DATA_DIR": str(tmp_path), "ESANTE_PERSONS": "50"}
+    # ports of its own: another sandbox on the machine (a second checkout's suite) may hold 2525
+    env.update(ESANTE_SMTP_PORT=str(_free_port()), ESANTE_SMTPS_PORT=str(_free_port()))
     env.pop("ESANTE_DATABASE_URL", None)
     pg = postgres_test_url("esante_up")
     if pg is not None:

@@ -72,14 +72,14 @@ def test_reset_offline_recreates_the_tenant(cli_env: Path) -> None:
     with scratch_storage(cli_env, "esante_c") as storage:
         assert runner.invoke(cli_app, ["seed"]).exit_code == 0
         storage.drop_tenant("default")
-        result = runner.invoke(cli_app, ["reset", "--port", "9"])
+        result = runner.invoke(cli_app, ["reset"])
         assert result.exit_code == 0, result.output
         assert storage.tenant_exists("default")
 
 
 def test_reset_without_template_is_refused(cli_env: Path) -> None:
     with scratch_storage(cli_env, "esante_c"):
-        result = runner.invoke(cli_app, ["reset", "--port", "9"])
+        result = runner.invoke(cli_app, ["reset"])
         assert result.exit_code == 2
         assert "esante seed" in result.output
 
