@@ -18,8 +18,9 @@ carte Vitale, and verification of an INS already held. Full documentation: `serv
 
 * **JSON**: `POST /v1/search-by-traits`, `/v1/search-by-vitale`, `/v1/verify`; answers carry `code_cr`
   `00` (one identity, with the active INS, the traits and the INS history), `01` (none) or `02` (several).
-* **SOAP 1.2** (the real wire, WSDL `DESIR_ICIR_EXP_1.5.0`): `POST /soap` (or `/soap/{tenant}`),
-  `rechercherInsAvecTraitsIdentite` and `rechercherInsAvecCarteVitale`.
+* **SOAP 1.2** (the real wire, after the WSDL `DESIR_ICIR_EXP_1.5.0`): `POST /soap` (or `/soap/{tenant}`),
+  `rechercherInsAvecTraitsIdentite`, `rechercherInsAvecCarteVitale` and the sandbox's
+  `verifierInsAvecTraitsIdentite`; the WSDL to generate a client from: `GET /soap?wsdl`.
 * **Who may call**: a psc bearer token (CPS, e-CPS, or CPE: the secretariat), or over HTTPS
   (`esante up --tls`) a client certificate from `esante cert --cn INSI-AUTO|INSI-MANU`. Anyone else:
   `desir_560`.

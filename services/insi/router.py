@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
-from services.insi import access, logiciels, service, soap
+from services.insi import access, logiciels, service, soap, wsdl
 from services.insi.config import InsiSettings
 from services.insi.errors import (
     CleInvalide,
@@ -50,9 +50,9 @@ from services.insi.traits import split_matricule
 from shared.app import BEARER_SCHEME, BINARY, PRO_LOGIN_SCHEME, StrictJsonRoute
 from shared.auth import TokenError, bearer_token
 from shared.dependencies import RuntimeDep, TenantDep, request_tenant
-from shared.errors import SandboxError, error_responses
+from shared.errors import ErrorBody, NotFound, SandboxError, error_responses
 from shared.runtime import Runtime
-from shared.tenancy import InvalidTenant
+from shared.tenancy import InvalidTenant, check_tenant_name
 from shared.tenants import Tenant
 from shared.tls import client_certificate
 
@@ -320,6 +320,26 @@ async def verify(body: VerifyRequest, call: CallDep) -> VerificationResultatRead
 # --- SOAP -------------------------------------------------------------------------------------------
 
 
+async def _verify_over_soap(call: Call, held: soap.VerifyFields) -> Response:
+    """verifierInsAvecTraitsIdentite: the JSON verification's rules and codes, answered in SOAP."""
+    query, demande = service.prepare_verification(
+        call.register,
+        matricule=held.matricule,
+        oid=held.oid,
+        nom_naissance=held.traits.nom_naissance,
+        prenoms=held.traits.prenoms,
+        sexe=held.traits.sexe,
+        date_naissance=held.traits.date_naissance,
+        lieu_naissance=held.traits.lieu_naissance,
+        today=call.today,
+        slow_seconds=call.settings.slow_seconds,
+    )
+    await _honour(demande)
+    mode = call.settings.oid_mode
+    resultat = service.answer_verification(call.register, query, mode)
+    return Response(soap.render_verification(resultat, mode), media_type=soap.CONTENT_TYPE)
+
+
 async def _soap_call(request: Request, runtime: Runtime, tenant_name: str | None) -> Response:
     """Every failure, down to the tenant and the database, answers as a SOAP fault."""
     message_id: str | None = None
@@ -341,6 +361,9 @@ async def _soap_call(request: Request, runtime: Runtime, tenant_name: str | None
                 fields.date_naissance,
                 fields.lieu_naissance,
             )
+        elif envelope.operation == "verify":
+            held = soap.verify_fields(envelope.body)
+            return await _verify_over_soap(call, held)
         else:
             card = soap.vitale_fields(envelope.body)
             resultat = await _by_vitale(
@@ -355,6 +378,51 @@ async def _soap_call(request: Request, runtime: Runtime, tenant_name: str | None
         status, content = soap.render_fault(exc, message_id)
         return Response(content, status_code=status, media_type=soap.CONTENT_TYPE)
     return Response(soap.render_resultat(resultat, call.settings.oid_mode), media_type=soap.CONTENT_TYPE)
+
+
+@router.get(
+    "/soap",
+    response_class=Response,
+    responses={200: {"content": {wsdl.XML: {"schema": BINARY}}, "description": "The WSDL"}},
+    tags=["INSi (SOAP 1.2)"],
+)
+async def soap_wsdl(request: Request) -> Response:
+    """The WSDL of the SOAP endpoint (`?wsdl`, as SOAP toolkits ask), with the XSDs it imports
+    (`/soap/xsd/<name>`): rechercherInsAvecTraitsIdentite, rechercherInsAvecCarteVitale,
+    verifierInsAvecTraitsIdentite, their SOAP 1.2 binding and headers."""
+    return Response(wsdl.wsdl(str(request.url_for("soap_endpoint"))), media_type=wsdl.XML)
+
+
+@router.get(
+    "/soap/xsd/{name}",
+    response_class=Response,
+    responses={
+        200: {"content": {wsdl.XML: {"schema": BINARY}}, "description": "An XSD the WSDL imports"},
+        404: {"model": ErrorBody, "description": "not-found: no such schema"},
+    },
+    tags=["INSi (SOAP 1.2)"],
+)
+async def soap_schema(name: Annotated[str, Path(max_length=64)]) -> Response:
+    """An XSD the WSDL imports (`insi-recsans.xsd`, `insi-resultat.xsd`, `ctxlps.xsd`...)."""
+    found = wsdl.schema(name)
+    if found is None:
+        raise NotFound(f"no schema {name!r}; the WSDL imports {', '.join(wsdl.SCHEMAS)}", rule="insi-wsdl")
+    return Response(found, media_type=wsdl.XML)
+
+
+@router.get(
+    "/soap/{tenant}",
+    response_class=Response,
+    responses={
+        200: {"content": {wsdl.XML: {"schema": BINARY}}, "description": "The tenant's WSDL"},
+        **error_responses(InvalidTenant),
+    },
+    tags=["INSi (SOAP 1.2)"],
+)
+async def soap_wsdl_in_tenant(tenant: Annotated[str, Path(max_length=40)], request: Request) -> Response:
+    """The WSDL of the tenant's own endpoint `/soap/{tenant}` (its address names the tenant)."""
+    endpoint = str(request.url_for("soap_in_tenant", tenant=check_tenant_name(tenant)))
+    return Response(wsdl.wsdl(endpoint, relative_schemas="xsd/"), media_type=wsdl.XML)
 
 
 @router.post(

@@ -23,8 +23,15 @@ ElementTree's pure-Python parser, which took 120 µs against 42 µs for the C pa
 envelope, most of the SOAP endpoint's own time. ``wsse:Security`` (the CPx mode) is
 accepted but not verified: callers authenticate with a certificate (mTLS) or a psc bearer token.
 
+- ``VERIFINS`` (the sandbox's ``urn:esante-sandbox:insi:verification``) for
+  ``urn:ServiceIdentiteCertifiee:1.0.0:verifierInsAvecTraitsIdentite``, the sandbox's own operation (the
+  CNAM's verification WSDL is not public): ``INSFourni`` (``IdIndividu``: ``NumIdentifiant``, ``Cle``;
+  ``OID``) and ``TraitsIdentiteIndividu`` (the traits of ``RECSANSVITALE``).
+
 Answers: ``RESULTAT`` (``http://www.cnamts.fr/INSiResultat``) with ``CR`` (``CodeCR``, ``LibelleCR``) and,
-for ``00``, ``INDIVIDU`` (``INSACTIF``, ``INSHISTO``*, ``TIQ``), as the CNAM test platform writes them.
+for ``00``, ``INDIVIDU`` (``INSACTIF``, ``INSHISTO``*, ``TIQ``), as the CNAM test platform writes them;
+``RESULTATVERIF`` for a verification: the same ``CR`` and ``INDIVIDU``, then ``VERIFICATION``
+(``Conforme``, ``InsActif``, ``Ecart``*: ``Trait``, ``Envoye``, ``Insi``), as the JSON verification.
 
 Faults: ``soap:Sender`` with the subcode ``soap:siram_100`` and ``siram:Erreur code="desir_550"`` (or
 ``desir_560``, or the sandbox's token code) for access refusals, as the real service; WS-Addressing's
@@ -74,9 +81,13 @@ NS_RESULTAT = "http://www.cnamts.fr/INSiResultat"
 
 ACTION_TRAITS = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecTraitsIdentite"
 ACTION_VITALE = "urn:ServiceIdentiteCertifiee:1.0.0:rechercherInsAvecCarteVitale"
+ACTION_VERIFY = "urn:ServiceIdentiteCertifiee:1.0.0:verifierInsAvecTraitsIdentite"
+NS_VERIF = "urn:esante-sandbox:insi:verification"
+"""The sandbox's verification namespace (the CNAM's verification WSDL is not public)."""
 OPERATIONS: dict[str, tuple[str, str]] = {
     ACTION_TRAITS: ("traits", f"{{{NS_RECSANS}}}RECSANSVITALE"),
     ACTION_VITALE: ("vitale", f"{{{NS_RECVIT}}}RECVITALE"),
+    ACTION_VERIFY: ("verify", f"{{{NS_VERIF}}}VERIFINS"),
 }
 """WS-Addressing action -> (operation, body element)."""
 
@@ -316,6 +327,47 @@ def vitale_fields(body: Element) -> VitaleFields:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class VerifyFields:
+    matricule: str
+    oid: str | None
+    traits: TraitsFields
+
+
+_VERIFINS = {"INSFourni": False, "TraitsIdentiteIndividu": False}
+_INS_FOURNI = {"IdIndividu": False, "OID": False}
+_ID_INDIVIDU = {"NumIdentifiant": False, "Cle": False}
+
+
+def verify_fields(body: Element) -> VerifyFields:
+    """The fields of the sandbox's ``VERIFINS``: the INS held (``NumIdentifiant`` + ``Cle``, ``OID``)
+    and the traits held with it (``TraitsIdentiteIndividu``, as ``RECSANSVITALE``'s)."""
+    found = _children(body, NS_VERIF, _VERIFINS)
+    if "INSFourni" not in found or "TraitsIdentiteIndividu" not in found:
+        raise EnveloppeInvalide(
+            "VERIFINS needs INSFourni and TraitsIdentiteIndividu", rule="insi-soap-structure"
+        )
+    held = _children(found["INSFourni"][0], NS_VERIF, _INS_FOURNI)
+    if "IdIndividu" not in held:
+        raise EnveloppeInvalide("INSFourni lacks IdIndividu", rule="insi-soap-structure")
+    number = _children(held["IdIndividu"][0], NS_VERIF, _ID_INDIVIDU)
+    traits = _children(found["TraitsIdentiteIndividu"][0], NS_VERIF, _RECSANS)
+    prenoms = [_text(p) for p in traits.get("Prenom", [])]
+    if not prenoms:
+        raise EnveloppeInvalide("TraitsIdentiteIndividu lacks Prenom", rule="insi-soap-structure")
+    return VerifyFields(
+        matricule=_one(number, "NumIdentifiant", "IdIndividu") + _one(number, "Cle", "IdIndividu"),
+        oid=_optional(held, "OID"),
+        traits=TraitsFields(
+            nom_naissance=_one(traits, "NomNaissance", "TraitsIdentiteIndividu"),
+            prenoms=prenoms,
+            sexe=_one(traits, "Sexe", "TraitsIdentiteIndividu"),
+            date_naissance=_one(traits, "DateNaissance", "TraitsIdentiteIndividu"),
+            lieu_naissance=_optional(traits, "LieuNaissance"),
+        ),
+    )
+
+
 # --- answers ------------------------------------------------------------------------------------------
 
 _PROLOGUE = (
@@ -338,13 +390,14 @@ def _history(entry: HistoryEntry, mode: OidMode) -> str:
     return _ins("INSHISTO", entry.num, entry.cle, oid_publie(entry.oid, mode), entry.date_deb, entry.date_fin)
 
 
-def _individu(identity: Identity, mode: OidMode) -> str:
+def _individu(identity: Identity, mode: OidMode, namespace: str = "") -> str:
+    """``INDIVIDU`` as the CNAM platform writes it (since October 2022 its TIQ has no ``Prenom``:
+    ``ListePrenom`` holds every prénom); ``namespace``: an ``xmlns`` to declare on it."""
     return (
-        "<INDIVIDU>"
+        f"<INDIVIDU{namespace}>"
         + _ins("INSACTIF", identity.num, identity.cle, oid_publie(identity.oid, mode))
         + "".join(_history(entry, mode) for entry in identity.historique)
         + f"<TIQ><NomNaissance>{escape(identity.nom_naissance)}</NomNaissance>"
-        f"<Prenom>{escape(identity.premier_prenom)}</Prenom>"
         f"<ListePrenom>{escape(identity.liste_prenom)}</ListePrenom>"
         f"<Sexe>{identity.sexe}</Sexe><DateNaissance>{identity.date_naissance}</DateNaissance>"
         f"<LieuNaissance>{escape(identity.lieu_naissance)}</LieuNaissance></TIQ></INDIVIDU>"
@@ -371,6 +424,36 @@ def render_resultat(resultat: Resultat, mode: OidMode) -> bytes:
             _rendered.clear()
         _rendered[(identity, mode)] = document
     return document
+
+
+def render_verification(resultat: Resultat, mode: OidMode) -> bytes:
+    """The answer of ``verifierInsAvecTraitsIdentite``: ``RESULTATVERIF`` (the sandbox's namespace)
+    holding the CR, the identity and the comparison, as the JSON verification answers them."""
+    cr = (
+        f'<CR xmlns="{NS_RESULTAT}"><CodeCR>{resultat.code_cr}</CodeCR>'
+        f"<LibelleCR>{escape(resultat.libelle_cr)}</LibelleCR></CR>"
+    )
+    individu = ""
+    if resultat.individu is not None:  # as RESULTAT writes it, in INSiResultat's namespace
+        individu = _individu(resultat.individu, mode, f' xmlns="{NS_RESULTAT}"')
+    verification = ""
+    if resultat.verification is not None:
+        check = resultat.verification
+        ecarts = "".join(
+            f"<Ecart><Trait>{escape(e.trait)}</Trait><Envoye>{escape(e.envoye)}</Envoye>"
+            f"<Insi>{escape(e.insi)}</Insi></Ecart>"
+            for e in check.ecarts
+        )
+        verification = (
+            f"<VERIFICATION><Conforme>{str(check.conforme).lower()}</Conforme>"
+            f"<InsActif>{str(check.ins_actif).lower()}</InsActif>{ecarts}</VERIFICATION>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<soap:Envelope xmlns:soap="{SOAP12}"><soap:Body>'
+        f'<RESULTATVERIF xmlns="{NS_VERIF}">{cr}{individu}{verification}'
+        "</RESULTATVERIF></soap:Body></soap:Envelope>"
+    ).encode()
 
 
 # --- faults -------------------------------------------------------------------------------------------

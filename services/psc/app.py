@@ -16,7 +16,10 @@ OpenID Connect provider of the sandbox, in the Keycloak layout ProSanté Connect
 (`/protocol/openid-connect/auth`, `token`, `userinfo`, `token/introspect`, `certs`, `logout`).
 
 * **Professionals** (CPS, e-CPS, CPE): discovery at `/.well-known/openid-configuration` (alias
-  `/.well-known/wallet-openid-configuration`); the login page lists the test professionals.
+  `/.well-known/wallet-openid-configuration`); the login page lists the test professionals. The
+  authorization request needs `state` and `nonce`, as ProSanté Connect does. userinfo takes the access
+  token in the Authorization header, or on a POST as the form field `access_token` (RFC 6750 §2.2, what
+  pyoidc sends by default), not both.
 * **Patients** (Mon espace santé): the same endpoints under `/patients`; subject = INS.
 * **A legal representative acting for a minor** (the sandbox's own parameter; ameli.fr: the parent
   activates the child's profile « sur son propre compte », « les 2 profils seront accessibles depuis le

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Iterator
+from typing import Final
 from urllib.parse import unquote_plus
 
 from services.psc.client_auth import ClientCredentials
@@ -30,9 +31,12 @@ def single_valued(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return params
 
 
+FORM_TYPE: Final = "application/x-www-form-urlencoded"
+
+
 def parse_form(body: bytes, content_type: str | None) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body (UTF-8)."""
-    if not (content_type or "").lower().startswith("application/x-www-form-urlencoded"):
+    if not (content_type or "").lower().startswith(FORM_TYPE):
         raise InvalidRequest("the body must be application/x-www-form-urlencoded", rule="content-type")
     if len(body) > MAX_BODY:
         raise InvalidRequest("the body is too large", rule="body-size")

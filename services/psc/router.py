@@ -49,10 +49,10 @@ from services.psc.schemas import (
     form_body,
 )
 from services.psc.tokens import IssuerKind, TokenFactory
-from shared.app import PATIENT_TAG, StrictJsonRoute
+from shared.app import BEARER_SCHEME, PATIENT_LOGIN_SCHEME, PATIENT_TAG, PRO_LOGIN_SCHEME, StrictJsonRoute
 from shared.auth import PatientActor, ProfessionalActor, bearer_token
-from shared.dependencies import ActorDep
-from shared.errors import ErrorBody, SandboxError, error_responses
+from shared.dependencies import TenantDep
+from shared.errors import ErrorBody, InvalidInput, SandboxError, error_responses
 from shared.runtime import JWKS_PATH, Runtime
 from shared.tenancy import DEFAULT_TENANT, TENANT_HEADER, check_tenant_name
 from shared.tenants import Tenant
@@ -73,6 +73,72 @@ _LOGIN_POST: Final[dict[int | str, dict[str, Any]]] = {
     303: {"description": "Back to the client's redirect_uri with code= and state=, or with error="},
     400: _PAGE[400],
 }
+
+
+def _query(
+    name: str, description: str, *, required: bool = False, enum: list[str] | None = None
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"} if enum is None else {"type": "string", "enum": enum}
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+_AUTHORIZE_PARAMETERS: Final[list[dict[str, Any]]] = [
+    _query("response_type", "Only `code`", required=True, enum=["code"]),
+    _query("client_id", "A registered client, e.g. `esante-ci`", required=True),
+    _query("redirect_uri", "One of the client's redirect URIs", required=True),
+    _query("scope", "Must contain `openid`; also `scope_all`, `profile`, `email`, `identity`", required=True),
+    _query("state", "Required: returned unchanged with the code", required=True),
+    _query("nonce", "Required (as ProSanté Connect requires it): copied into the ID token", required=True),
+    _query("code_challenge", "PKCE (RFC 7636): 43 to 128 unreserved characters"),
+    _query("code_challenge_method", "PKCE method", enum=["S256", "plain"]),
+    _query("login_hint", "Preselects a person: RPPS or IdNat (INS at the patient issuer)"),
+    _query("represented_ins", "Patient issuer: the INS of the minor a legal representative acts for"),
+    _query("acr_values", "Accepted, not checked: the `acr` is always `eidas1`"),
+    _query("prompt", "`login` (the page is always shown) or `none` (refused: login_required)"),
+    _query("tenant", "The tenant whose test identities the page lists (default `default`)"),
+    _query("q", "The login page's search box: a name, RPPS, IdNat or INS"),
+    _query("profession", "The login page's filter: a TRE_G15 profession code"),
+    _query("page", "The login page's page number"),
+]
+
+
+class TokenTwice(InvalidInput):
+    code = "token-twice"
+
+
+_USERINFO_FORM: Final[dict[str, Any]] = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"access_token": {"type": "string", "description": "RFC 6750 §2.2"}},
+                }
+            }
+        },
+    }
+}
+
+
+async def _userinfo_token(request: Request) -> str:
+    """The access token of a userinfo call: the Authorization header, or the form body's
+    ``access_token`` on a POST; both at once is refused (RFC 6750 §2: one method per request)."""
+    header = request.headers.get("authorization")
+    content_type = request.headers.get("content-type")
+    if request.method == "POST" and (content_type or "").lower().startswith(forms.FORM_TYPE):
+        try:
+            in_body = forms.parse_form(await request.body(), content_type).get("access_token")
+        except SandboxError as exc:  # the form's own faults, in the shape userinfo answers with
+            raise InvalidInput(exc.detail, rule=exc.rule) from None
+        if in_body and header:
+            raise TokenTwice(
+                "send the access token once: in the Authorization header or in the body",
+                rule="rfc6750-one-method",
+            )
+        if in_body:
+            return in_body.strip()
+    return bearer_token(header)
 
 
 def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -245,9 +311,18 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
         """The public signing keys (JWKS): EC P-256 (ES256) and RSA (RS256), kid = RFC 7638 thumbprint."""
         return Response(factory().keys.jwks_json, media_type="application/json")
 
-    @router.get(f"{OIDC}/auth", name=f"{name}authorize", response_class=HTMLResponse, responses=_PAGE)
+    @router.get(
+        f"{OIDC}/auth",
+        name=f"{name}authorize",
+        response_class=HTMLResponse,
+        responses=_PAGE,
+        openapi_extra={"parameters": _AUTHORIZE_PARAMETERS},
+    )
     async def authorize(request: Request) -> Response:
-        """Authorization endpoint: check the request, then show the login page of test identities."""
+        """Authorization endpoint (OIDC Core §3.1.2): check the request, then show the login page of test
+        identities. `state` and `nonce` are required, as ProSanté Connect requires them: without one the
+        browser goes back to the client's redirect_uri with `error=invalid_request` (or, with no trusted
+        redirect_uri, an error page)."""
         tenant_name = DEFAULT_TENANT
         try:
             params = forms.single_valued(request.query_params.multi_items())
@@ -335,15 +410,19 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
             return page_error(exc, tenant_name)
         return RedirectResponse(location, status_code=303)
 
-    async def userinfo(request: Request, actor: ActorDep) -> Response:
-        """Userinfo of the bearer access token; a signed JWT when the client accepts application/jwt."""
+    async def userinfo(request: Request, tenant: TenantDep) -> Response:
+        """Userinfo of the bearer access token, sent in the Authorization header (RFC 6750 §2.1) or, on a
+        POST, as the form field `access_token` (§2.2, as Keycloak takes it and pyoidc sends it); a signed
+        JWT when the client accepts application/jwt."""
+        token = await _userinfo_token(request)
+        actor = await runtime.verifier.verify(token, tenant.clock.now())
         if patient and not isinstance(actor, PatientActor):
             raise NotAPatient("the patient userinfo needs a Mon espace santé token", rule="userinfo-subject")
         if not patient and not isinstance(actor, ProfessionalActor):
             raise NotAProfessional(
                 "userinfo needs a professional's token, not a client's own", rule="userinfo-subject"
             )
-        info = sessions.userinfo(bearer_token(request.headers.get("authorization")), kind)
+        info = sessions.userinfo(token, kind)
         if "application/jwt" in request.headers.get("accept", ""):
             signed = sessions.signed_userinfo(factory(), kind, info, actor.client_id)
             return Response(signed, media_type="application/jwt", headers=_NO_STORE)
@@ -351,9 +430,11 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
 
     userinfo_responses: dict[int | str, dict[str, Any]] = {
         200: {"model": UserinfoRead, "content": {"application/jwt": {}}},
-        **error_responses(NotAProfessional),
+        **error_responses(NotAProfessional, TokenTwice, InvalidInput),
         401: {"model": ErrorBody, "description": "token-missing, token-malformed, token-expired..."},
     }
+    flow = PATIENT_LOGIN_SCHEME if patient else PRO_LOGIN_SCHEME
+    secured: dict[str, Any] = {"security": [{BEARER_SCHEME: []}, {flow: ["openid"]}]}
     for method in ("GET", "POST"):
         router.add_api_route(
             f"{OIDC}/userinfo",
@@ -362,6 +443,7 @@ def build_router(runtime: Runtime, kind: IssuerKind) -> APIRouter:
             name=f"{name}userinfo" + ("_post" if method == "POST" else ""),
             response_model=None,
             responses=userinfo_responses,
+            openapi_extra=secured if method == "GET" else {**secured, **_USERINFO_FORM},
         )
 
     @router.post(

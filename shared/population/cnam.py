@@ -1,8 +1,9 @@
 """The public CNAM test identities, part of every population with their published values.
 
 Sources: the INSi fixtures of padoa/tlsi-ins (CNDA / CNAM validation cases, responses of the
-qualification platform), and, for PAT-TROIS DOMINIQUE, the DMP test environment as shown in
-ANS DRIM-M data and FR Core examples. Published values are kept as they are, including
+qualification platform: where both exist, the platform's latest recording wins, e.g. ECETINSI's one
+INSHISTO entry and ADRTROIS DOMINIQUE born in 2A020), and, for PAT-TROIS DOMINIQUE, the DMP test
+environment as shown in ANS DRIM-M data and FR Core examples. Published values are kept as they are, including
 HERMANN GATIEN's matricule whose key does not match the mod-97 rule, and ECETINSI's history
 entry whose DateFin precedes its DateDeb.
 
@@ -20,8 +21,10 @@ Choices for what was not published:
 
 - HOUILLES PIERRE PAUL JACQUES: no matricule is published (INSi never finds him); the sandbox
   gives him NIR 1930163220901 (key 78), place 63220, and ADRi knows him.
-- DE VINCI LEONARDO: only the traits of the request are published; the sandbox gives him a
-  birth in Italy (99127) and NIR 1140299127042 (key 46).
+- DE VINCI LEONARDO: the CNAM platform answers 02 (several identities) to his traits, without
+  publishing either identity. The sandbox has two homonyms: one born in Italy (99127, NIR
+  1140299127042 key 46), one in Paris 14e (75114, NIR 1140275114123 key 33); a search answers 02
+  without the place of birth, 00 with it.
 - ADRDEUX LAURENT: no CNAM fixture; a third-party test shows 1810163220751 with key 42, which
   fails the mod-97 rule: the sandbox keeps the 13 digits with the computed key 40, born
   1981-01-01 (the NIR's month) in 63220.
@@ -142,10 +145,7 @@ CNAM_IDENTITIES: tuple[CnamIdentity, ...] = (
         OID_INS_NIR,
         _CLERMONT,
         insi_behaviour="history",
-        ins_history=(
-            InsHistoryEntry("209076322083439", OID_INS_NIR, date(2019, 3, 1), date(2019, 2, 28)),
-            InsHistoryEntry("209066322012355", OID_INS_NIR),
-        ),
+        ins_history=(InsHistoryEntry("209076322083439", OID_INS_NIR, date(2019, 3, 1), date(2019, 2, 28)),),
         representative="CNAM01",
     ),
     CnamIdentity(
@@ -245,6 +245,19 @@ CNAM_IDENTITIES: tuple[CnamIdentity, ...] = (
         representative="CNAM12",
     ),
     CnamIdentity(
+        "CNAM14",
+        "DE VINCI",
+        ("LEONARDO",),
+        "M",
+        "2014-02-01",
+        "75114",
+        "Paris 14e Arrondissement",
+        "114027511412333",
+        OID_INS_NIR,
+        _PARIS_14,
+        representative="CNAM12",
+    ),
+    CnamIdentity(
         "CNAM12",
         "ADRDEUX",
         ("LAURENT",),
@@ -270,6 +283,25 @@ CNAM_IDENTITIES: tuple[CnamIdentity, ...] = (
         insi_behaviour="nir-test-oid",
     ),
 )
+
+
+def _homonyms(identity: CnamIdentity) -> list[CnamIdentity]:
+    return [
+        other
+        for other in CNAM_IDENTITIES
+        if (other.nom_naissance, other.prenoms, other.sexe, other.date_naissance)
+        == (identity.nom_naissance, identity.prenoms, identity.sexe, identity.date_naissance)
+    ]
+
+
+def _has_homonym(identity: CnamIdentity) -> bool:
+    return len(_homonyms(identity)) > 1
+
+
+def _homonym_suffix(identity: CnamIdentity) -> str:
+    """Nothing for the first of homonyms (DE VINCI LEONARDO), ``.<number>`` for the next ones."""
+    return "" if _homonyms(identity)[0] is identity else f".{int(identity.id[4:])}"
+
 
 RESERVED_NIR13: frozenset[str] = frozenset(
     matricule[:13]
@@ -315,7 +347,7 @@ def cnam_persons(reference: date, generalists: Sequence[str]) -> list[Person]:
             date_naissance=identity.date_naissance,
             lieu_naissance=identity.lieu_naissance,
             commune_naissance=identity.commune_naissance,
-            email=f"{first}.{ascii_slug(identity.nom_naissance)}@patient-mail.test",
+            email=f"{first}.{ascii_slug(identity.nom_naissance)}{_homonym_suffix(identity)}@patient-mail.test",
             phone=f"+336399800{int(identity.id[4:]):02d}",
             adresse=identity.address,
             mes_status="activated",
@@ -335,7 +367,7 @@ def cnam_persons(reference: date, generalists: Sequence[str]) -> list[Person]:
                 rights=own,
                 on_parent_rights=parent is not None,
                 twin=False,
-                homonym=False,
+                homonym=_has_homonym(identity),
                 cnam_test=True,
                 reference=reference,
             ),

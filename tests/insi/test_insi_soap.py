@@ -48,12 +48,11 @@ async def test_answer_is_a_soap_12_resultat_in_the_real_order(insi: Insi) -> Non
     assert [child.tag for child in resultat] == [f"{R}CR", f"{R}INDIVIDU"]
     individu = root.find(INDIVIDU, NS)
     assert individu is not None
-    assert [child.tag for child in individu] == [f"{R}INSACTIF", f"{R}INSHISTO", f"{R}INSHISTO", f"{R}TIQ"]
+    assert [child.tag for child in individu] == [f"{R}INSACTIF", f"{R}INSHISTO", f"{R}TIQ"]
     tiq = individu.find("r:TIQ", NS)
     assert tiq is not None
     assert [child.tag[len(R) :] for child in tiq] == [
         "NomNaissance",
-        "Prenom",
         "ListePrenom",
         "Sexe",
         "DateNaissance",

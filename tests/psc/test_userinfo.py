@@ -192,3 +192,42 @@ async def test_missing_token_is_refused(oidc: Oidc) -> None:
     response = await oidc.http.get("/psc/protocol/openid-connect/userinfo")
     assert response.status_code == 401
     assert response.json()["error"] == "token-missing"
+
+
+async def test_userinfo_takes_the_token_in_a_form_body(oidc: Oidc, people: People) -> None:
+    """RFC 6750 §2.2, as Keycloak serves ProSanté Connect: POST with access_token in the form."""
+    token = await oidc.professional_token(people.generaliste.rpps or "")
+    answer = await oidc.http.post(
+        "/psc/protocol/openid-connect/userinfo",
+        content=f"access_token={token}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["SubjectNameID"] == people.generaliste.idnat
+    patient = await oidc.patient_token(people.activated.ins)
+    answer = await oidc.http.post(
+        "/psc/patients/protocol/openid-connect/userinfo",
+        data={"access_token": patient},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+async def test_userinfo_refuses_a_token_sent_twice_or_a_bad_one_in_the_body(
+    oidc: Oidc, people: People
+) -> None:
+    token = await oidc.professional_token(people.generaliste.rpps or "")
+    twice = await oidc.http.post(
+        "/psc/protocol/openid-connect/userinfo",
+        data={"access_token": token},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert twice.status_code == 400
+    assert (twice.json()["error"], twice.json()["rule"]) == ("token-twice", "rfc6750-one-method")
+    forged = await oidc.http.post("/psc/protocol/openid-connect/userinfo", data={"access_token": "x.y.z"})
+    assert forged.status_code == 401
+    assert forged.headers["www-authenticate"].startswith(
+        'Bearer realm="esante-sandbox", error="invalid_token"'
+    )
+    nothing = await oidc.http.post("/psc/protocol/openid-connect/userinfo", data={"other": "1"})
+    assert nothing.status_code == 401
+    assert nothing.json()["error"] == "token-missing"
