@@ -88,11 +88,17 @@ document of the same type with the same content is refused, `409 document-duplic
 says `depot_dmp: false`; a software that deposits the same PDF as well is told so). Other types may
 repeat a content (a sandbox choice).
 
-**FHIR R4 facade** (`/fhir`, after the ANS PDSm draft built on IHE MHD): `GET /fhir/Patient?identifier=
-urn:oid:1.2.250.1.213.1.4.8|<INS>` (no entry: no active DMP), `POST /fhir/DocumentReference` (ITI-65),
-`GET /fhir/DocumentReference?patient.identifier=...&status=current` (ITI-67), `GET
-/fhir/DocumentReference/{id}`, `PATCH /fhir/DocumentReference/{id}` (JSON Patch on `securityLabel`,
-`status`, the `isArchived` extension); the same rules; errors as `OperationOutcome`.
+**FHIR R4 facade** (`/fhir`, after the ANS PDSm draft built on IHE MHD): `GET /fhir/metadata` (the
+CapabilityStatement: an MHD Document Responder, psc's OAuth endpoints in `rest.security`), `GET
+/fhir/.well-known/smart-configuration`, `GET /fhir/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>`
+(no entry: no active DMP), `POST /fhir/DocumentReference` (ITI-65), `GET
+/fhir/DocumentReference?patient.identifier=...&status=current` (ITI-67), `GET
+/fhir/DocumentReference/{id}`, `GET /fhir/Binary/{id}` (ITI-68: the target of every `attachment.url`,
+the document's bytes, or a `Binary` for `Accept: application/fhir+json`), `PATCH
+/fhir/DocumentReference/{id}` (JSON Patch on `securityLabel`, `status`, the `isArchived` extension);
+the same rules; errors as `OperationOutcome`. Every URL the facade writes (`Location`, `fullUrl`,
+`attachment.url`) is absolute: `ESANTE_PUBLIC_URL` (else the request's origin), the mount prefix,
+`/fhir`.
 
 **Habilitation matrix** (arrêté du 26 octobre 2023; médecins see every type except the attestation de
 résidence; the other rows are the sandbox's reading of the public material, the annex was not

@@ -175,7 +175,9 @@ def replaces(resource: dict[str, Any]) -> str | None:
 # --- writing resources ----------
 
 
-def document_reference(doc: Document, oid: str, contenu: bytes | None = None) -> dict[str, Any]:
+def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None = None) -> dict[str, Any]:
+    """A stored document as a DocumentReference; ``attachment.url`` is its ``Binary`` under ``base`` (the
+    facade's absolute URL: ITI-68 Retrieve Document), and a read carries the bytes inline too."""
     found = TYPES.get(doc.type_code)
     type_system = LOINC_URL if found is None or found.system == LOINC else f"urn:oid:{found.system}"
     attachment: dict[str, Any] = {
@@ -186,8 +188,7 @@ def document_reference(doc: Document, oid: str, contenu: bytes | None = None) ->
     }
     if contenu is not None:
         attachment["data"] = rendering.base64_of(contenu)
-    else:
-        attachment["url"] = f"DocumentReference/{doc.id}"
+    attachment["url"] = f"{base}/Binary/{doc.id}"
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference",
         "id": doc.id,
@@ -255,6 +256,107 @@ def patient(profile: Profile) -> dict[str, Any]:
         "name": [{"family": profile.nom_naissance, "given": list(profile.prenoms)}],
         "gender": _GENDER.get(profile.sexe, "unknown"),
         "birthDate": birth,
+    }
+
+
+MHD_RESPONDER = "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder"
+_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+
+def _search(*names: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"name": name, "type": kind} for name, kind in names]
+
+
+def capability_statement(base: str, issuer: str) -> dict[str, Any]:
+    """What the facade serves, and no more: the resources, interactions and search parameters its
+    routes implement. It instantiates the MHD Document Responder (ITI-67, ITI-68); the Document
+    Recipient (ITI-65 transaction bundles) is not served yet."""
+    endpoint = f"{issuer}/protocol/openid-connect"
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-12-07",
+        "kind": "instance",
+        "instantiates": [MHD_RESPONDER],
+        "software": {"name": "esante-sandbox DMP FHIR facade"},
+        "implementation": {"description": "esante-sandbox: DMP, FHIR R4 facade", "url": base},
+        "fhirVersion": "4.0.1",
+        "format": [FHIR_JSON],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "extension": [
+                        {
+                            "url": _OAUTH_URIS,
+                            "extension": [
+                                {"url": "authorize", "valueUri": f"{endpoint}/auth"},
+                                {"url": "token", "valueUri": f"{endpoint}/token"},
+                            ],
+                        }
+                    ],
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "SMART-on-FHIR",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": "A ProSanté Connect access token (psc), as a Bearer token",
+                },
+                "resource": [
+                    {
+                        "type": "Patient",
+                        "interaction": [{"code": "search-type"}],
+                        "searchParam": _search(("identifier", "token")),
+                    },
+                    {
+                        "type": "DocumentReference",
+                        "interaction": [
+                            {"code": "create"},
+                            {"code": "read"},
+                            {"code": "patch"},
+                            {"code": "search-type"},
+                        ],
+                        "searchParam": _search(
+                            ("patient.identifier", "token"), ("status", "token"), ("type", "token")
+                        ),
+                    },
+                    {"type": "Binary", "interaction": [{"code": "read"}]},
+                ],
+            }
+        ],
+    }
+
+
+def smart_configuration(issuer: str) -> dict[str, Any]:
+    """SMART App Launch's discovery document, naming psc's endpoints."""
+    endpoint = f"{issuer}/protocol/openid-connect"
+    return {
+        "issuer": issuer,
+        "jwks_uri": f"{endpoint}/certs",
+        "authorization_endpoint": f"{endpoint}/auth",
+        "token_endpoint": f"{endpoint}/token",
+        "introspection_endpoint": f"{endpoint}/token/introspect",
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": ["openid", "scope_all"],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "capabilities": ["client-confidential-symmetric"],
+    }
+
+
+def binary(doc: Document, contenu: bytes) -> dict[str, Any]:
+    """The document's bytes as a FHIR ``Binary`` (for an ``Accept`` of FHIR JSON)."""
+    return {
+        "resourceType": "Binary",
+        "id": doc.id,
+        "contentType": doc.format,
+        "data": rendering.base64_of(contenu),
     }
 
 

@@ -18,7 +18,7 @@ from services.dmp.lifecycle import ms
 from services.dmp.repository import profiles as profile_rows
 from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder
 from services.dmp.schemas import FhirResource, OperationOutcome
-from shared.app import StrictJsonRoute
+from shared.app import BINARY, StrictJsonRoute
 from shared.auth import require_professional
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import SandboxError
@@ -77,7 +77,28 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     feeder = Feeder(runtime)
 
     def base(request: Request) -> str:
-        return str(request.base_url).rstrip("/") + "/fhir"
+        """The facade's absolute URL: the configured public URL (else the request's origin), the mount
+        prefix (``/dmp``), ``/fhir``; every URL the facade writes starts with it."""
+        public = runtime.settings.public_url
+        origin = public.rstrip("/") if public else f"{request.url.scheme}://{request.url.netloc}"
+        return f"{origin}{request.scope.get('root_path', '')}/fhir"
+
+    @router.get("/metadata", response_model=None, responses=_answers(200, "The CapabilityStatement"))
+    async def metadata(request: Request) -> Response:
+        """The facade's CapabilityStatement (R4): what it serves, as an IHE MHD Document Responder, and
+        where to get a token (psc's OAuth endpoints in `rest.security`)."""
+        issuer = runtime.settings.issuer
+        return _fhir(fhir.capability_statement(base(request), issuer))
+
+    @router.get(
+        "/.well-known/smart-configuration",
+        response_model=None,
+        response_class=JSONResponse,
+        responses={200: {"description": "SMART App Launch configuration"}},
+    )
+    async def smart_configuration() -> Response:
+        """How a FHIR client finds psc's authorization and token endpoints (SMART App Launch 2.0)."""
+        return JSONResponse(fhir.smart_configuration(runtime.settings.issuer))
 
     @router.get("/Patient", response_model=None, responses=_answers(200, "Bundle of Patient"))
     async def search_patient(
@@ -147,7 +168,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
                 doc = documents.replace_document(conn, previous, pro, new, None, now)
             oid = identities.profile_oid(conn, doc.ins)
         location = f"{base(request)}/DocumentReference/{doc.id}"
-        return _fhir(fhir.document_reference(doc, oid), 201, {"Location": location})
+        return _fhir(fhir.document_reference(doc, oid, base(request)), 201, {"Location": location})
 
     @router.get(
         "/DocumentReference",
@@ -180,7 +201,8 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         with tenant.unit_of_work() as conn:
             session, found, _ = consultation.search_documents(conn, search)
         oid = session.profile.oid
-        return _fhir(fhir.bundle([fhir.document_reference(d, oid) for d in found], base(request)))
+        url = base(request)
+        return _fhir(fhir.bundle([fhir.document_reference(d, oid, url) for d in found], url))
 
     @router.get(
         "/DocumentReference/{document_id}",
@@ -188,6 +210,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         responses=_answers(200, "The DocumentReference with its content"),
     )
     async def read_document_reference(
+        request: Request,
         tenant: TenantDep,
         actor: ActorDep,
         document_id: DocumentPath,
@@ -203,7 +226,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
             doc, contenu, session = consultation.read(
                 conn, document_id, pro, mode, access_justification, matrice, now
             )
-        return _fhir(fhir.document_reference(doc, session.profile.oid, contenu))
+        return _fhir(fhir.document_reference(doc, session.profile.oid, base(request), contenu))
 
     @router.patch(
         "/DocumentReference/{document_id}",
@@ -211,6 +234,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         responses=_answers(200, "The DocumentReference after the patch"),
     )
     async def patch_document_reference(
+        request: Request,
         tenant: TenantDep,
         actor: ActorDep,
         document_id: DocumentPath,
@@ -226,15 +250,16 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         (status entered-in-error) a document: its author only (901)."""
         pro = require_professional(actor)
         now = ms(tenant.clock.now())
+        url = base(request)
         with tenant.unit_of_work() as conn:
             doc = documents.document_of(conn, document_id)
             oid = identities.profile_oid(conn, doc.ins)
-            patched = fhir.apply_patch(fhir.document_reference(doc, oid), operations)
+            patched = fhir.apply_patch(fhir.document_reference(doc, oid, url), operations)
             status, archived, codes = fhir.patched_state(patched)
             if status == "entered-in-error":
                 documents.delete_by_professional(conn, document_id, pro, now)
                 doc = documents.document_of_any(conn, document_id)
-            elif status != fhir.document_reference(doc, oid)["status"]:
+            elif status != fhir.document_reference(doc, oid, url)["status"]:
                 raise FhirInvalide(
                     "status changes only to entered-in-error (replace to supersede)", rule="fhir-patch"
                 )
@@ -251,6 +276,43 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
                     ),
                     now,
                 )
-        return _fhir(fhir.document_reference(doc, oid))
+        return _fhir(fhir.document_reference(doc, oid, url))
+
+    @router.get(
+        "/Binary/{document_id}",
+        response_model=None,
+        responses={
+            **_OUTCOME,
+            200: {
+                "description": "The document's bytes in its own media type, or a Binary for FHIR JSON",
+                "content": {
+                    **{stored: {"schema": BINARY} for stored in sorted(set(documents.FORMATS.values()))},
+                    fhir.FHIR_JSON: {"schema": {"$ref": "#/components/schemas/FhirResource"}},
+                },
+            },
+        },
+    )
+    async def read_binary(
+        request: Request,
+        tenant: TenantDep,
+        actor: ActorDep,
+        document_id: DocumentPath,
+        access_mode: AccessMode = None,
+        access_justification: AccessJustification = None,
+    ) -> Response:
+        """ITI-68 Retrieve Document, the target of every `attachment.url`: the document's bytes, by the
+        rules of a read; a `Binary` resource when `Accept` asks for FHIR JSON."""
+        pro = require_professional(actor)
+        mode = parse_mode(access_mode)
+        now = ms(tenant.clock.now())
+        matrice = matrix_store.matrice_of(tenant)
+        with tenant.unit_of_work() as conn:
+            doc, contenu, _ = consultation.read(
+                conn, document_id, pro, mode, access_justification, matrice, now
+            )
+        accept = request.headers.get("accept", "")
+        if fhir.FHIR_JSON in accept or "application/json" in accept:
+            return _fhir(fhir.binary(doc, contenu))
+        return Response(contenu, media_type=doc.format)
 
     return router

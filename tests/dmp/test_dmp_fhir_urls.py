@@ -1,0 +1,90 @@
+"""The FHIR facade's discovery and URLs: the CapabilityStatement and the SMART configuration name
+psc's endpoints; every URL the facade writes is absolute, carries the /dmp prefix and answers 200 when
+followed; attachment.url is the document's Binary (ITI-68), its bytes or a Binary resource."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from dmp_helpers import Cases, Dmp
+from fhir.resources.R4B.binary import Binary
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.documentreference import DocumentReference
+from test_dmp_fhir import FHIR, document_reference, ins_token, outcome
+
+pytestmark = pytest.mark.asyncio
+
+BASE = "http://testserver/dmp/fhir"
+PDF = b"%PDF-1.4\n% a consultation report\n%%EOF\n"
+
+
+async def test_metadata_says_what_the_facade_serves_and_where_to_get_a_token(dmp: Dmp) -> None:
+    capability = (await dmp.http.get("/dmp/fhir/metadata")).json()
+    assert capability["resourceType"] == "CapabilityStatement"
+    assert capability["fhirVersion"] == "4.0.1"
+    assert capability["instantiates"] == [
+        "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder"
+    ]
+    assert capability["format"] == ["application/fhir+json"]
+    rest = capability["rest"][0]
+    served = {r["type"]: r for r in rest["resource"]}
+    assert set(served) == {"Patient", "DocumentReference", "Binary"}
+    assert {p["name"] for p in served["DocumentReference"]["searchParam"]} == {
+        "patient.identifier",
+        "status",
+        "type",
+    }
+    uris = {e["url"]: e["valueUri"] for e in rest["security"]["extension"][0]["extension"]}
+    smart = (await dmp.http.get("/dmp/fhir/.well-known/smart-configuration")).json()
+    discovery = (await dmp.http.get("/psc/.well-known/openid-configuration")).json()
+    assert uris == {"authorize": smart["authorization_endpoint"], "token": smart["token_endpoint"]}
+    assert smart["authorization_endpoint"] == discovery["authorization_endpoint"]
+    assert smart["token_endpoint"] == discovery["token_endpoint"]
+
+
+async def test_every_url_the_facade_writes_answers_when_followed(dmp: Dmp, cases: Cases) -> None:
+    await dmp.freeze()
+    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    posted = document_reference(person)
+    posted["content"][0]["attachment"].update(
+        contentType="application/pdf", data=base64.b64encode(PDF).decode()
+    )
+    created = await dmp.http.post("/dmp/fhir/DocumentReference", json=posted, headers={**doctor, **FHIR})
+    assert created.status_code == 201, created.text
+    location = created.headers["location"]
+    assert location.startswith(f"{BASE}/DocumentReference/")
+    assert (await dmp.http.get(location, headers=doctor)).status_code == 200
+    found = await dmp.http.get(
+        "/dmp/fhir/DocumentReference", params={"patient.identifier": ins_token(person)}, headers=doctor
+    )
+    bundle = Bundle.model_validate(found.json())
+    entry = next(e for e in bundle.entry if e.fullUrl == location)
+    assert (await dmp.http.get(entry.fullUrl, headers=doctor)).status_code == 200
+    reference = DocumentReference.model_validate(entry.resource.model_dump())
+    url = reference.content[0].attachment.url
+    assert url == location.replace("/DocumentReference/", "/Binary/")
+    raw = await dmp.http.get(url, headers={**doctor, "Accept": "application/pdf"})
+    assert raw.status_code == 200
+    assert raw.headers["content-type"] == "application/pdf"
+    assert raw.content == PDF
+    resource = await dmp.http.get(url, headers={**doctor, "Accept": "application/fhir+json"})
+    assert Binary.model_validate(resource.json()).contentType == "application/pdf"
+    assert base64.b64decode(resource.json()["data"]) == PDF
+
+
+async def test_the_binary_is_refused_as_the_document_is(dmp: Dmp, cases: Cases) -> None:
+    await dmp.freeze()
+    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    created = await dmp.http.post(
+        "/dmp/fhir/DocumentReference", json=document_reference(person, "18748-4"), headers={**doctor, **FHIR}
+    )
+    binary = created.headers["location"].replace("/DocumentReference/", "/Binary/")
+    nurse = await dmp.pro(cases.pro("60"))
+    outcome(await dmp.http.get(binary, headers=nurse), 403, "access-refused", "matrix")
+    outcome(
+        await dmp.http.get(f"{BASE}/Binary/nothing", headers=doctor),
+        404,
+        "document-not-found",
+        "document-unknown",
+    )
