@@ -16,7 +16,7 @@ from services.dmp.access import parse_mode
 from services.dmp.errors import FhirInvalide
 from services.dmp.lifecycle import ms
 from services.dmp.repository import profiles as profile_rows
-from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder
+from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder, read_as_professional
 from services.dmp.schemas import FhirResource, OperationOutcome
 from shared.app import BINARY, StrictJsonRoute
 from shared.auth import require_professional
@@ -218,14 +218,9 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         access_justification: AccessJustification = None,
     ) -> Response:
         """One DocumentReference with its attachment data, when the rules let this professional see it."""
-        pro = require_professional(actor)
-        mode = parse_mode(access_mode)
-        now = ms(tenant.clock.now())
-        matrice = matrix_store.matrice_of(tenant)
-        with tenant.unit_of_work() as conn:
-            doc, contenu, session = consultation.read(
-                conn, document_id, pro, mode, access_justification, matrice, now
-            )
+        doc, contenu, session = read_as_professional(
+            tenant, actor, document_id, access_mode, access_justification
+        )
         return _fhir(fhir.document_reference(doc, session.profile.oid, base(request), contenu))
 
     @router.patch(
@@ -302,14 +297,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     ) -> Response:
         """ITI-68 Retrieve Document, the target of every `attachment.url`: the document's bytes, by the
         rules of a read; a `Binary` resource when `Accept` asks for FHIR JSON."""
-        pro = require_professional(actor)
-        mode = parse_mode(access_mode)
-        now = ms(tenant.clock.now())
-        matrice = matrix_store.matrice_of(tenant)
-        with tenant.unit_of_work() as conn:
-            doc, contenu, _ = consultation.read(
-                conn, document_id, pro, mode, access_justification, matrice, now
-            )
+        doc, contenu, _ = read_as_professional(tenant, actor, document_id, access_mode, access_justification)
         accept = request.headers.get("accept", "")
         if fhir.FHIR_JSON in accept or "application/json" in accept:
             return _fhir(fhir.binary(doc, contenu))

@@ -32,6 +32,7 @@ from services.dmp.errors import (
     VersionPerimee,
 )
 from services.dmp.lifecycle import ms
+from services.dmp.records import Document
 from services.dmp.schemas import (
     DocumentContentRead,
     DocumentCreate,
@@ -43,7 +44,7 @@ from services.dmp.schemas import (
     StatusRead,
 )
 from shared.app import StrictJsonRoute
-from shared.auth import TokenError, bearer_token, require_professional
+from shared.auth import Actor, TokenError, bearer_token, require_professional
 from shared.clients import UpstreamError
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import Forbidden, error_responses
@@ -170,6 +171,23 @@ class Feeder:
         )
 
 
+def read_as_professional(
+    tenant: Tenant,
+    actor: Actor,
+    document_id: str,
+    access_mode: str | None,
+    access_justification: str | None,
+) -> tuple[Document, bytes, consultation.Session]:
+    """TD3.2 for any door (JSON, FHIR): a professional reads one document, by the access mode, the
+    matrix and the patient's settings; the access is traced in the same unit of work."""
+    pro = require_professional(actor)
+    mode = parse_mode(access_mode)
+    now = ms(tenant.clock.now())
+    matrice = matrix_store.matrice_of(tenant)
+    with tenant.unit_of_work() as conn:
+        return consultation.read(conn, document_id, pro, mode, access_justification, matrice, now)
+
+
 def build_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["professionals"], route_class=StrictJsonRoute)
     settings = get_dmp_settings()
@@ -245,14 +263,7 @@ def build_router(runtime: Runtime) -> APIRouter:
         access_justification: AccessJustification = None,
     ) -> dict[str, Any]:
         """TD3.2: one document with its content (base64), when the rules let this professional see it."""
-        pro = require_professional(actor)
-        mode = parse_mode(access_mode)
-        now = ms(tenant.clock.now())
-        matrice = matrix_store.matrice_of(tenant)
-        with tenant.unit_of_work() as conn:
-            doc, contenu, _ = consultation.read(
-                conn, document_id, pro, mode, access_justification, matrice, now
-            )
+        doc, contenu, _ = read_as_professional(tenant, actor, document_id, access_mode, access_justification)
         return rendering.document_with_content(doc, contenu)
 
     @router.post(
