@@ -91,8 +91,8 @@ repeat a content (a sandbox choice).
 **FHIR R4 facade** (`/fhir`, after the ANS PDSm draft built on IHE MHD): `GET /fhir/metadata` (the
 CapabilityStatement: an MHD Document Responder, psc's OAuth endpoints in `rest.security`), `GET
 /fhir/.well-known/smart-configuration`, `GET /fhir/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>`
-(no entry: no active DMP), `POST /fhir/DocumentReference` (ITI-65), `GET
-/fhir/DocumentReference?patient.identifier=...&status=current` (ITI-67), `GET
+(no entry: no active DMP), `GET /fhir/Patient/{INS}`, `POST /fhir/DocumentReference` (ITI-65), `GET
+/fhir/DocumentReference?patient=Patient/<INS>` or `?patient.identifier=...&status=current` (ITI-67), `GET
 /fhir/DocumentReference/{id}`, `GET /fhir/Binary/{id}` (ITI-68: the target of every `attachment.url`,
 the document's bytes, or a `Binary` for `Accept: application/fhir+json`), `PATCH
 /fhir/DocumentReference/{id}` (JSON Patch on `securityLabel`, `status`, the `isArchived` extension);

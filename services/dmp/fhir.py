@@ -57,6 +57,20 @@ def parse_identifier(value: str, parameter: str) -> str:
     return matricule
 
 
+def searched_patient(reference: str | None, identifier: str | None) -> str:
+    """The matricule an ITI-67 search names: MHD's ``patient`` (a reference ``Patient/<INS>``,
+    relative or absolute) or ``patient.identifier``; exactly one of them."""
+    if (reference is None) == (identifier is None):
+        raise _invalid("give exactly one of patient and patient.identifier", "fhir-search")
+    if identifier is not None:
+        return parse_identifier(identifier, "patient.identifier")
+    assert reference is not None
+    kind, _, ins = reference.rstrip("/").rpartition("/")
+    if not kind.endswith("Patient") or not ins:
+        raise _invalid(f"patient must be Patient/<INS>, got {reference[:60]!r}", "fhir-search")
+    return ins
+
+
 # --- reading what a client posts ----------
 
 
@@ -310,7 +324,7 @@ def capability_statement(base: str, issuer: str) -> dict[str, Any]:
                 "resource": [
                     {
                         "type": "Patient",
-                        "interaction": [{"code": "search-type"}],
+                        "interaction": [{"code": "read"}, {"code": "search-type"}],
                         "searchParam": _search(("identifier", "token")),
                     },
                     {
@@ -322,7 +336,10 @@ def capability_statement(base: str, issuer: str) -> dict[str, Any]:
                             {"code": "search-type"},
                         ],
                         "searchParam": _search(
-                            ("patient.identifier", "token"), ("status", "token"), ("type", "token")
+                            ("patient", "reference"),
+                            ("patient.identifier", "token"),
+                            ("status", "token"),
+                            ("type", "token"),
                         ),
                     },
                     {"type": "Binary", "interaction": [{"code": "read"}]},

@@ -6,15 +6,16 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
 from services.dmp import consultation, documents, fhir, identities, lifecycle, matrix_store, rendering
 from services.dmp.access import parse_mode
-from services.dmp.errors import FhirInvalide
+from services.dmp.errors import DmpInexistant, FhirInvalide
 from services.dmp.lifecycle import ms
+from services.dmp.records import Profile
 from services.dmp.repository import profiles as profile_rows
 from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder, read_as_professional
 from services.dmp.schemas import FhirResource, OperationOutcome
@@ -23,6 +24,7 @@ from shared.auth import require_professional
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import SandboxError
 from shared.runtime import Runtime
+from shared.tenants import Tenant
 
 _INSTANT: Final = TypeAdapter(datetime)
 _OUTCOME: Final[dict[int | str, dict[str, Any]]] = {
@@ -67,6 +69,15 @@ class FhirRoute(StrictJsonRoute):
         return route
 
 
+def active_profile(tenant: Tenant, matricule: str) -> Profile | None:
+    """The patient's profile when their DMP exists at the tenant's date (open, activated or closed
+    with its archive: what the JSON status calls existing)."""
+    now = ms(tenant.clock.now())
+    with tenant.reading() as conn:
+        found = profile_rows.get_profile(conn, matricule)
+    return found if found is not None and lifecycle.statut(found.dates, now) in lifecycle.EXISTS else None
+
+
 def build_fhir_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(
         prefix="/fhir",
@@ -109,13 +120,19 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     ) -> Response:
         """Whether the patient has an active DMP: one Patient entry, or none."""
         require_professional(actor)
-        matricule = identities.check_ins(fhir.parse_identifier(identifier, "identifier"))
-        now = ms(tenant.clock.now())
-        with tenant.reading() as conn:
-            found = profile_rows.get_profile(conn, matricule)
-        active = found is not None and lifecycle.statut(found.dates, now) in lifecycle.EXISTS
-        entries = [fhir.patient(found)] if active and found is not None else []
-        return _fhir(fhir.bundle(entries, base(request)))
+        found = active_profile(tenant, identities.check_ins(fhir.parse_identifier(identifier, "identifier")))
+        return _fhir(fhir.bundle([] if found is None else [fhir.patient(found)], base(request)))
+
+    @router.get("/Patient/{ins}", response_model=None, responses=_answers(200, "The Patient"))
+    async def read_patient(
+        tenant: TenantDep, actor: ActorDep, ins: Annotated[str, Path(max_length=40)]
+    ) -> Response:
+        """The patient whose id is their INS, when they have an active DMP (404 otherwise)."""
+        require_professional(actor)
+        found = active_profile(tenant, identities.check_ins(ins))
+        if found is None:
+            raise DmpInexistant(f"no active DMP for {ins!r}", rule="dmp-exists")
+        return _fhir(fhir.patient(found))
 
     @router.post(
         "/DocumentReference",
@@ -180,8 +197,11 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         tenant: TenantDep,
         actor: ActorDep,
         patient_identifier: Annotated[
-            str, Query(alias="patient.identifier", description="urn:oid:1.2.250.1.213.1.4.8|<INS>")
-        ],
+            str | None, Query(alias="patient.identifier", description="urn:oid:1.2.250.1.213.1.4.8|<INS>")
+        ] = None,
+        patient: Annotated[
+            str | None, Query(max_length=300, description="The Patient: `Patient/<INS>` or its absolute URL")
+        ] = None,
         status: Annotated[str | None, Query(pattern="^(current|superseded)$")] = None,
         type: Annotated[str | None, Query(description="[system|]typeCode")] = None,
         access_mode: AccessMode = None,
@@ -189,7 +209,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     ) -> Response:
         """ITI-67: the DocumentReferences this professional may see, by the same rules as the JSON API."""
         pro = require_professional(actor)
-        matricule = identities.check_ins(fhir.parse_identifier(patient_identifier, "patient.identifier"))
+        matricule = identities.check_ins(fhir.searched_patient(patient, patient_identifier))
         mode = parse_mode(access_mode)
         wanted = documents.Filtre(
             type_codes=None if type is None else frozenset({type.rpartition("|")[2]}),

@@ -31,6 +31,7 @@ async def test_metadata_says_what_the_facade_serves_and_where_to_get_a_token(dmp
     served = {r["type"]: r for r in rest["resource"]}
     assert set(served) == {"Patient", "DocumentReference", "Binary"}
     assert {p["name"] for p in served["DocumentReference"]["searchParam"]} == {
+        "patient",
         "patient.identifier",
         "status",
         "type",
@@ -87,4 +88,33 @@ async def test_the_binary_is_refused_as_the_document_is(dmp: Dmp, cases: Cases) 
         404,
         "document-not-found",
         "document-unknown",
+    )
+
+
+async def test_iti67_finds_by_the_patient_reference_as_mhd_writes_it(dmp: Dmp, cases: Cases) -> None:
+    await dmp.freeze()
+    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    created = await dmp.http.post(
+        "/dmp/fhir/DocumentReference", json=document_reference(person), headers={**doctor, **FHIR}
+    )
+    patient = await dmp.http.get(f"/dmp/fhir/Patient/{person.ins}", headers=doctor)
+    assert patient.json()["identifier"][0]["value"] == person.ins
+    for reference in (f"Patient/{person.ins}", f"{BASE}/Patient/{person.ins}"):
+        found = await dmp.http.get(
+            "/dmp/fhir/DocumentReference", params={"patient": reference}, headers=doctor
+        )
+        assert created.headers["location"] in [e.fullUrl for e in Bundle.model_validate(found.json()).entry]
+    both = {"patient": f"Patient/{person.ins}", "patient.identifier": ins_token(person)}
+    refused = await dmp.http.get("/dmp/fhir/DocumentReference", params=both, headers=doctor)
+    outcome(refused, 400, "fhir-invalid", "fhir-search")
+    wrong = await dmp.http.get(
+        "/dmp/fhir/DocumentReference", params={"patient": "Practitioner/1"}, headers=doctor
+    )
+    outcome(wrong, 400, "fhir-invalid", "fhir-search")
+    opposed = cases.person("mes-opposed", "adult")
+    outcome(
+        await dmp.http.get(f"/dmp/fhir/Patient/{opposed.ins}", headers=doctor),
+        404,
+        "dmp-not-found",
+        "dmp-exists",
     )
