@@ -92,7 +92,9 @@ repeat a content (a sandbox choice).
 CapabilityStatement: an MHD Document Responder, psc's OAuth endpoints in `rest.security`), `GET
 /fhir/.well-known/smart-configuration`, `GET /fhir/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>`
 (no entry: no active DMP), `GET /fhir/Patient/{INS}`, `POST /fhir/DocumentReference` (ITI-65), `GET
-/fhir/DocumentReference?patient=Patient/<INS>` or `?patient.identifier=...&status=current` (ITI-67), `GET
+/fhir/DocumentReference?patient=Patient/<INS>` or `?patient.identifier=...` (ITI-67, with `status`,
+`type`, `category` (the matrix's), `period` (the act's date, `ge` / `le`), `_count` and a `next` link;
+other parameters ignored, or refused under `Prefer: handling=strict`), `GET
 /fhir/DocumentReference/{id}`, `GET /fhir/Binary/{id}` (ITI-68: the target of every `attachment.url`,
 the document's bytes, or a `Binary` for `Accept: application/fhir+json`), `PATCH
 /fhir/DocumentReference/{id}` (JSON Patch on `securityLabel`, `status`, the `isArchived` extension);

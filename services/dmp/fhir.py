@@ -11,7 +11,9 @@ PDSm ``isArchived`` extension; its canonical URL below was not checked against t
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
+from urllib.parse import urlencode
 
 from services.dmp import rendering
 from services.dmp.documents import CONFIDENTIALITE, confidentialite_of
@@ -69,6 +71,69 @@ def searched_patient(reference: str | None, identifier: str | None) -> str:
     if not kind.endswith("Patient") or not ins:
         raise _invalid(f"patient must be Patient/<INS>, got {reference[:60]!r}", "fhir-search")
     return ins
+
+
+def _codes(value: str | None) -> list[str] | None:
+    """A token parameter's values (``a,b`` is either), each without its ``system|``."""
+    if value is None:
+        return None
+    return [part.rpartition("|")[2] for part in value.split(",") if part.strip()]
+
+
+def searched_types(type_: str | None, category: str | None) -> frozenset[str] | None:
+    """The typeCodes an ITI-67 search keeps: ``type`` codes, and / or the types of ``category``
+    (the habilitation matrix's categories, as ``category.coding.code`` writes them); both: the types
+    that are in both."""
+    types = _codes(type_)
+    categories = _codes(category)
+    if types is None and categories is None:
+        return None
+    kept = set(TYPES) if types is None else set(types)
+    if categories is not None:
+        unknown = [c for c in categories if c not in CATEGORIES]
+        if unknown:
+            raise _invalid(
+                f"unknown category {unknown[0][:40]!r} (one of {', '.join(CATEGORIES)})", "fhir-search"
+            )
+        kept &= {code for code, found in TYPES.items() if found.categorie in categories}
+    return frozenset(kept)
+
+
+def searched_period(values: list[str]) -> tuple[datetime | None, datetime | None]:
+    """MHD's ``period`` (the act's date): ``ge``/``gt`` a lower bound, ``le``/``lt`` an upper one,
+    ``eq`` (or no prefix) the day or instant given; repeated for both ends."""
+    low = high = None
+    for value in values:
+        prefix, rest = (
+            (value[:2], value[2:]) if value[:2] in ("ge", "gt", "le", "lt", "eq") else ("eq", value)
+        )
+        try:
+            instant = datetime.fromisoformat(rest if "T" in rest else f"{rest}T00:00:00+00:00")
+        except ValueError:
+            raise _invalid(f"period {value[:40]!r} is not a FHIR date", "fhir-search") from None
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=UTC)
+        day_end = instant + timedelta(days=1) - timedelta(milliseconds=1) if "T" not in rest else instant
+        if prefix in ("ge", "gt", "eq"):
+            low = instant
+        if prefix in ("le", "lt", "eq"):
+            high = day_end
+    return low, high
+
+
+def page_links(
+    url: str, params: list[tuple[str, str]], offset: int, count: int, total: int
+) -> list[dict[str, str]]:
+    """``self`` and, when more entries remain, ``next`` (``_offset`` the first entry of the page)."""
+    kept = [(k, v) for k, v in params if k != "_offset"]
+
+    def link(relation: str, at: int) -> dict[str, str]:
+        return {"relation": relation, "url": f"{url}?{urlencode([*kept, ('_offset', str(at))])}"}
+
+    links = [link("self", offset)]
+    if offset + count < total:
+        links.append(link("next", offset + count))
+    return links
 
 
 # --- reading what a client posts ----------
@@ -340,6 +405,8 @@ def capability_statement(base: str, issuer: str) -> dict[str, Any]:
                             ("patient.identifier", "token"),
                             ("status", "token"),
                             ("type", "token"),
+                            ("category", "token"),
+                            ("period", "date"),
                         ),
                     },
                     {"type": "Binary", "interaction": [{"code": "read"}]},
@@ -377,16 +444,25 @@ def binary(doc: Document, contenu: bytes) -> dict[str, Any]:
     }
 
 
-def bundle(resources: list[dict[str, Any]], base: str) -> dict[str, Any]:
-    return {
+def bundle(
+    resources: list[dict[str, Any]],
+    base: str,
+    *,
+    total: int | None = None,
+    links: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    found: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "searchset",
-        "total": len(resources),
+        "total": len(resources) if total is None else total,
         "entry": [
             {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
             for r in resources
         ],
     }
+    if links:
+        found["link"] = links
+    return found
 
 
 def operation_outcome(exc: SandboxError) -> dict[str, Any]:

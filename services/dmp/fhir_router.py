@@ -6,7 +6,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
@@ -67,6 +67,12 @@ class FhirRoute(StrictJsonRoute):
                 return _fhir(fhir.operation_outcome(error), 400)
 
         return route
+
+
+_ITI67_PARAMETERS: Final = frozenset(
+    {"patient", "patient.identifier", "status", "type", "category", "period", "_count", "_offset"}
+)
+"""The search parameters ITI-67 serves (the others are ignored, or refused when strict)."""
 
 
 def active_profile(tenant: Tenant, matricule: str) -> Profile | None:
@@ -203,16 +209,41 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
             str | None, Query(max_length=300, description="The Patient: `Patient/<INS>` or its absolute URL")
         ] = None,
         status: Annotated[str | None, Query(pattern="^(current|superseded)$")] = None,
-        type: Annotated[str | None, Query(description="[system|]typeCode")] = None,
+        type: Annotated[
+            str | None, Query(max_length=500, description="[system|]typeCode, comma: either")
+        ] = None,
+        category: Annotated[
+            str | None,
+            Query(max_length=500, description="The matrix's category (category.coding.code), comma: either"),
+        ] = None,
+        period: Annotated[
+            list[str] | None, Query(max_length=2, description="The act's date: ge2026-01-01, le2026-12-31...")
+        ] = None,
+        count: Annotated[int, Query(alias="_count", ge=1, le=500, description="Entries per page")] = 100,
+        offset: Annotated[
+            int, Query(alias="_offset", ge=0, le=100_000, description="First entry of the page")
+        ] = 0,
+        prefer: Annotated[
+            str | None, Header(description="handling=strict refuses unknown parameters")
+        ] = None,
         access_mode: AccessMode = None,
         access_justification: AccessJustification = None,
     ) -> Response:
-        """ITI-67: the DocumentReferences this professional may see, by the same rules as the JSON API."""
+        """ITI-67: the DocumentReferences this professional may see, by the same rules as the JSON API.
+        Paged by `_count` (`Bundle.link` `next`); an unknown parameter is ignored, as FHIR's lenient
+        handling says, or refused under `Prefer: handling=strict`."""
         pro = require_professional(actor)
+        if prefer is not None and "handling=strict" in prefer.replace(" ", ""):
+            unknown = sorted(set(request.query_params) - _ITI67_PARAMETERS)
+            if unknown:
+                raise FhirInvalide(f"unknown search parameter {unknown[0][:40]!r}", rule="fhir-search")
         matricule = identities.check_ins(fhir.searched_patient(patient, patient_identifier))
         mode = parse_mode(access_mode)
+        low, high = fhir.searched_period(period or [])
         wanted = documents.Filtre(
-            type_codes=None if type is None else frozenset({type.rpartition("|")[2]}),
+            type_codes=fhir.searched_types(type, category),
+            date_from=None if low is None else ms(low),
+            date_to=None if high is None else ms(high),
             statut={"current": "current", "superseded": "superseded"}.get(status or "", "all"),
         )
         now = ms(tenant.clock.now())
@@ -222,7 +253,12 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
             session, found, _ = consultation.search_documents(conn, search)
         oid = session.profile.oid
         url = base(request)
-        return _fhir(fhir.bundle([fhir.document_reference(d, oid, url) for d in found], url))
+        page = found[offset : offset + count]
+        links = fhir.page_links(
+            f"{url}/DocumentReference", request.query_params.multi_items(), offset, count, len(found)
+        )
+        resources = [fhir.document_reference(d, oid, url) for d in page]
+        return _fhir(fhir.bundle(resources, url, total=len(found), links=links))
 
     @router.get(
         "/DocumentReference/{document_id}",

@@ -61,6 +61,10 @@ def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> SandboxSetting
         persons=TEST_PERSONS,
         seed=1,
         public_url="http://testserver",
+        # no SMTP listener when a test runs the root app's lifespan (schemathesis does): the SMTP tests
+        # start their own on free ports, and 2525 may belong to another sandbox on the machine
+        smtp_port=0,
+        smtps_port=0,
     )
 
 

@@ -35,6 +35,8 @@ async def test_metadata_says_what_the_facade_serves_and_where_to_get_a_token(dmp
         "patient.identifier",
         "status",
         "type",
+        "category",
+        "period",
     }
     uris = {e["url"]: e["valueUri"] for e in rest["security"]["extension"][0]["extension"]}
     smart = (await dmp.http.get("/dmp/fhir/.well-known/smart-configuration")).json()
@@ -118,3 +120,60 @@ async def test_iti67_finds_by_the_patient_reference_as_mhd_writes_it(dmp: Dmp, c
         "dmp-not-found",
         "dmp-exists",
     )
+
+
+async def test_iti67_filters_by_type_category_and_period_and_pages(dmp: Dmp, cases: Cases) -> None:
+    await dmp.freeze()
+    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    posted = {}
+    for code, day in (("11488-4", "2025-11-05"), ("18748-4", "2025-12-10"), ("11488-4", "2025-12-20")):
+        body = document_reference(person, code, context={"period": {"start": f"{day}T10:00:00Z"}})
+        created = await dmp.http.post("/dmp/fhir/DocumentReference", json=body, headers={**doctor, **FHIR})
+        assert created.status_code == 201, created.text
+        posted[(code, day)] = created.headers["location"]
+
+    async def urls(**params: object) -> list[str]:
+        found = await dmp.http.get(
+            "/dmp/fhir/DocumentReference",
+            params={"patient": f"Patient/{person.ins}", **params},
+            headers=doctor,
+        )
+        assert found.status_code == 200, found.text
+        return sorted(e["fullUrl"] for e in found.json().get("entry", []))
+
+    reports = sorted(v for (code, _), v in posted.items() if code == "11488-4")
+    assert await urls(type="http://loinc.org|11488-4") == reports
+    assert await urls(type="11488-4,18748-4") == sorted(posted.values())
+    assert await urls(category="imagerie") == [posted[("18748-4", "2025-12-10")]]
+    assert await urls(category="compte-rendu", type="18748-4") == []
+    assert await urls(period=["ge2025-12-01", "le2025-12-15"]) == [posted[("18748-4", "2025-12-10")]]
+    assert await urls(period="2025-12-20") == [posted[("11488-4", "2025-12-20")]]
+    first = await dmp.http.get(
+        "/dmp/fhir/DocumentReference",
+        params={"patient": f"Patient/{person.ins}", "_count": 2},
+        headers=doctor,
+    )
+    page = first.json()
+    assert (page["total"], len(page["entry"])) == (3, 2)
+    following = next(link["url"] for link in page["link"] if link["relation"] == "next")
+    rest = (await dmp.http.get(following, headers=doctor)).json()
+    assert len(rest["entry"]) == 1
+    assert "next" not in [link["relation"] for link in rest["link"]]
+    seen = {e["fullUrl"] for e in page["entry"]} | {e["fullUrl"] for e in rest["entry"]}
+    assert seen == set(posted.values())
+
+
+async def test_iti67_ignores_unknown_parameters_unless_strict(dmp: Dmp, cases: Cases) -> None:
+    await dmp.freeze()
+    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    params = {"patient": f"Patient/{person.ins}", "unheard-of": "1"}
+    lenient = await dmp.http.get("/dmp/fhir/DocumentReference", params=params, headers=doctor)
+    assert lenient.status_code == 200
+    strict = await dmp.http.get(
+        "/dmp/fhir/DocumentReference", params=params, headers={**doctor, "Prefer": "handling=strict"}
+    )
+    outcome(strict, 400, "fhir-invalid", "fhir-search")
+    bad = await dmp.http.get(
+        "/dmp/fhir/DocumentReference", params={**params, "category": "nothing"}, headers=doctor
+    )
+    outcome(bad, 400, "fhir-invalid", "fhir-search")
