@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 
 @contextlib.contextmanager
@@ -19,6 +21,20 @@ def exclusive(lock_file: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def try_exclusive(lock_file: Path) -> IO[str] | None:
+    """An exclusive ``flock`` on ``lock_file`` taken without waiting: the open file, which holds the lock
+    as long as it stays open (or the process lives), or None when another process holds it."""
+    handle = open(lock_file, "a+")  # noqa: SIM115 - the open file is the lock
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        handle.close()
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            return None
+        raise
+    return handle
 
 
 def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:

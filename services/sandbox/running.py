@@ -16,17 +16,15 @@ service, ``esante up --workers N``).
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
 import os
 import socket
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
 
 from shared.config import SandboxSettings
+from shared.files import try_exclusive, write_atomically
 
 RUN_DIR = "run"
 
@@ -92,22 +90,16 @@ def exclusive_use(settings: SandboxSettings) -> Iterator[None]:
         return
     folder = _run_dir(settings.data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    handle: IO[str] = (folder / "serving.lock").open("a+", encoding="utf-8")
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            others = find(settings.data_dir)
-            where = f" (pid {others[0].pid}, {others[0].base_url})" if others else ""
-            raise DataDirInUse(
-                f"the data folder {settings.data_dir} is served by another sandbox{where}: stop it, or "
-                "give this one its own folder (--data-dir or ESANTE_DATA_DIR)"
-            ) from None
+    handle = try_exclusive(folder / "serving.lock")
+    if handle is None:
+        others = find(settings.data_dir)
+        where = f" (pid {others[0].pid}, {others[0].base_url})" if others else ""
+        raise DataDirInUse(
+            f"the data folder {settings.data_dir} is served by another sandbox{where}: stop it, or "
+            "give this one its own folder (--data-dir or ESANTE_DATA_DIR)"
+        )
+    with handle:
         yield
-    finally:
-        handle.close()
 
 
 def write(record: Running) -> Path:
@@ -115,9 +107,7 @@ def write(record: Running) -> Path:
     folder = _run_dir(Path(record.data_dir))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{record.hostname}-{record.pid}.json"
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(asdict(record), indent=2), encoding="utf-8")
-    temporary.replace(path)
+    write_atomically(path, json.dumps(asdict(record), indent=2).encode(), 0o644)
     return path
 
 

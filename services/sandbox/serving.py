@@ -58,15 +58,22 @@ def _listening_socket(host: str, port: int, what: str, option: str, variable: st
     return sock
 
 
-def _check_smtp_ports(settings: SandboxSettings) -> None:
-    """The SMTP listeners start with the app: their ports are tried first, so that a busy one is one
-    line and not a traceback from the app's start."""
-    for port, what, option, variable in (
-        (settings.smtp_port, "SMTP", "--smtp-port", "ESANTE_SMTP_PORT"),
-        (settings.smtps_port, "SMTP with implicit TLS", "--smtps-port", "ESANTE_SMTPS_PORT"),
-    ):
-        if port:
-            _listening_socket(settings.host, port, what, option, variable).close()
+def _ports(settings: SandboxSettings, only: str | None) -> socket.socket:
+    """The HTTP socket, bound; the SMTP ports tried (their listeners start with the app), so that a
+    busy one is one line and not a traceback from the app's start."""
+    http = _listening_socket(settings.host, settings.port, "HTTP", "--port", "ESANTE_PORT")
+    if only in (None, "mssante"):
+        for port, what, option, variable in (
+            (settings.smtp_port, "SMTP", "--smtp-port", "ESANTE_SMTP_PORT"),
+            (settings.smtps_port, "SMTP with implicit TLS", "--smtps-port", "ESANTE_SMTPS_PORT"),
+        ):
+            if port:
+                try:
+                    _listening_socket(settings.host, port, what, option, variable).close()
+                except Refused:
+                    http.close()
+                    raise
+    return http
 
 
 def serve(settings: SandboxSettings, only: str | None, log_level: str, tls: bool = False) -> None:
@@ -87,9 +94,7 @@ def _serve_exclusively(settings: SandboxSettings, only: str | None, log_level: s
     from services.sandbox.registry import service_names
     from shared.runtime import Runtime
 
-    http = _listening_socket(settings.host, settings.port, "HTTP", "--port", "ESANTE_PORT")
-    if only in (None, "mssante"):
-        _check_smtp_ports(settings)
+    http = _ports(settings, only)
     tls_options: dict[str, Any] = {}
     if tls:
         from shared.tls import server_hosts, uvicorn_tls_options
@@ -157,9 +162,7 @@ def _serve_workers(settings: SandboxSettings, only: str | None, log_level: str, 
         )
     if tls:
         raise Refused("--tls serves one process: run it without --workers")
-    http = _listening_socket(settings.host, settings.port, "HTTP", "--port", "ESANTE_PORT")
-    if only in (None, "mssante"):
-        _check_smtp_ports(settings)
+    http = _ports(settings, only)
     console = Console(soft_wrap=True)
     bar, progress = progress_printer()
     with closing(Runtime(settings)) as runtime:

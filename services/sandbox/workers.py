@@ -10,8 +10,6 @@ dead holder takes it over). Each worker marks itself ready in ``<data-dir>/run/w
 from __future__ import annotations
 
 import atexit
-import errno
-import fcntl
 import os
 import socket
 import time
@@ -24,6 +22,7 @@ from fastapi import FastAPI
 from services.sandbox.composition import build_root_app
 from shared.config import SandboxSettings
 from shared.errors import NotReady
+from shared.files import try_exclusive
 from shared.runtime import Runtime
 
 SETTINGS_ENV: Final = "ESANTE_WORKER_SETTINGS"
@@ -64,13 +63,8 @@ def _mark_ready(data_dir: Path) -> Callable[[], None]:
 
 
 def _take_smtp_lock(data_dir: Path) -> bool:
-    handle = (_markers(data_dir).parent / "smtp.lock").open("a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        handle.close()
-        if exc.errno not in (errno.EAGAIN, errno.EACCES):
-            raise
+    handle = try_exclusive(_markers(data_dir).parent / "smtp.lock")
+    if handle is None:
         return False
     _held.append(handle)
     return True

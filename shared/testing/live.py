@@ -22,6 +22,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Until ``url``/health/ready answers 200; fails with the process's output if it stops first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(proc.stdout.read().decode() if proc.stdout else "the sandbox stopped")
+        try:
+            if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} was not ready in {timeout} s")
+
+
 @contextmanager
 def live_sandbox(data_dir: Path, *, persons: int = 50, timeout: float = 60) -> Iterator[str]:
     """The base URL (``http://127.0.0.1:<port>``) of an all-in-one sandbox on SQLite, no SMTP."""
@@ -41,18 +56,7 @@ def live_sandbox(data_dir: Path, *, persons: int = 50, timeout: float = 60) -> I
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode() if proc.stdout else "the sandbox stopped")
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the sandbox was not ready in time")
-            time.sleep(0.1)
+        wait_ready(base, proc, timeout)
         yield base
     finally:
         proc.send_signal(signal.SIGINT)

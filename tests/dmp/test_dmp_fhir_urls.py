@@ -11,7 +11,7 @@ from dmp_helpers import Cases, Dmp
 from fhir.resources.R4B.binary import Binary
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
-from test_dmp_fhir import FHIR, document_reference, ins_token, outcome
+from test_dmp_fhir import FHIR, _setup, document_reference, ins_token, outcome
 
 pytestmark = pytest.mark.asyncio
 
@@ -47,8 +47,7 @@ async def test_metadata_says_what_the_facade_serves_and_where_to_get_a_token(dmp
 
 
 async def test_every_url_the_facade_writes_answers_when_followed(dmp: Dmp, cases: Cases) -> None:
-    await dmp.freeze()
-    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    person, doctor = await _setup(dmp, cases)
     posted = document_reference(person)
     posted["content"][0]["attachment"].update(
         contentType="application/pdf", data=base64.b64encode(PDF).decode()
@@ -77,8 +76,7 @@ async def test_every_url_the_facade_writes_answers_when_followed(dmp: Dmp, cases
 
 
 async def test_the_binary_is_refused_as_the_document_is(dmp: Dmp, cases: Cases) -> None:
-    await dmp.freeze()
-    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    person, doctor = await _setup(dmp, cases)
     created = await dmp.http.post(
         "/dmp/fhir/DocumentReference", json=document_reference(person, "18748-4"), headers={**doctor, **FHIR}
     )
@@ -94,8 +92,7 @@ async def test_the_binary_is_refused_as_the_document_is(dmp: Dmp, cases: Cases) 
 
 
 async def test_iti67_finds_by_the_patient_reference_as_mhd_writes_it(dmp: Dmp, cases: Cases) -> None:
-    await dmp.freeze()
-    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    person, doctor = await _setup(dmp, cases)
     created = await dmp.http.post(
         "/dmp/fhir/DocumentReference", json=document_reference(person), headers={**doctor, **FHIR}
     )
@@ -123,8 +120,7 @@ async def test_iti67_finds_by_the_patient_reference_as_mhd_writes_it(dmp: Dmp, c
 
 
 async def test_iti67_filters_by_type_category_and_period_and_pages(dmp: Dmp, cases: Cases) -> None:
-    await dmp.freeze()
-    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    person, doctor = await _setup(dmp, cases)
     posted = {}
     for code, day in (("11488-4", "2025-11-05"), ("18748-4", "2025-12-10"), ("11488-4", "2025-12-20")):
         body = document_reference(person, code, context={"period": {"start": f"{day}T10:00:00Z"}})
@@ -164,8 +160,7 @@ async def test_iti67_filters_by_type_category_and_period_and_pages(dmp: Dmp, cas
 
 
 async def test_iti67_ignores_unknown_parameters_unless_strict(dmp: Dmp, cases: Cases) -> None:
-    await dmp.freeze()
-    person, doctor = cases.person("mes-activated", "adult"), await dmp.pro(cases.pro("10", "generaliste"))
+    person, doctor = await _setup(dmp, cases)
     params = {"patient": f"Patient/{person.ins}", "unheard-of": "1"}
     lenient = await dmp.http.get("/dmp/fhir/DocumentReference", params=params, headers=doctor)
     assert lenient.status_code == 200

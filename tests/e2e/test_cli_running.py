@@ -18,7 +18,7 @@ import pytest
 
 from services.sandbox import running
 from shared.config import SandboxSettings
-from tests.e2e.test_up import _free_port, _wait_ready
+from shared.testing.live import free_port, wait_ready
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("ESANTE_TEST_DATABASE_URL") is not None, reason="the SQLite data folder's rules, once"
@@ -48,7 +48,7 @@ def esante(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProces
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     data_dir = tmp_path_factory.mktemp("running")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.sandbox", "up", "--port", str(port)],
         env=_env(data_dir),
@@ -57,7 +57,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, proc)
+        wait_ready(base, proc)
         for _ in range(50):  # the record is written as readiness comes
             if running.find(data_dir):
                 break
@@ -116,7 +116,7 @@ def test_reset_goes_through_the_running_sandbox(sandbox: tuple[Path, str]) -> No
 
 def test_a_second_sandbox_on_the_same_sqlite_folder_is_refused(sandbox: tuple[Path, str]) -> None:
     data_dir, base = sandbox
-    second = esante(data_dir, "up", "--port", str(_free_port()))
+    second = esante(data_dir, "up", "--port", str(free_port()))
     assert second.returncode == 1
     assert "is served by another sandbox" in second.stderr
     assert base in second.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_up import _free_port, _wait_ready
+from shared.testing.live import free_port, wait_ready
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -36,7 +36,7 @@ def test_the_quick_start_has_a_call_for_each_service() -> None:
 )
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the quick start is curl")
 def test_the_quick_start_runs_against_a_fresh_sandbox(tmp_path: Path) -> None:
-    port, smtp, smtps = _free_port(), _free_port(), _free_port()
+    port, smtp, smtps = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESANTE_")}
     env.update(
         ESANTE_DATA_DIR=str(tmp_path / "data"), ESANTE_SMTP_PORT=str(smtp), ESANTE_SMTPS_PORT=str(smtps)
@@ -48,7 +48,7 @@ def test_the_quick_start_runs_against_a_fresh_sandbox(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_ready(f"http://127.0.0.1:{port}", sandbox)
+        wait_ready(f"http://127.0.0.1:{port}", sandbox)
         script = "\n".join(quick_start_blocks())
         script = script.replace("http://localhost:8000", f"http://127.0.0.1:{port}")
         script = script.replace('("localhost", 2525)', f'("localhost", {smtp})')

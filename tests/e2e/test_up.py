@@ -4,41 +4,21 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from shared.testing import postgres_test_url
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-        try:
-            if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("not ready in time")
+from shared.testing.live import free_port, wait_ready
 
 
 def test_up_serves_every_service_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ESANTE_DATA_DIR": str(tmp_path), "ESANTE_PERSONS": "50"}
     # ports of its own: another sandbox on the machine (a second checkout's suite) may hold 2525
-    env.update(ESANTE_SMTP_PORT=str(_free_port()), ESANTE_SMTPS_PORT=str(_free_port()))
+    env.update(ESANTE_SMTP_PORT=str(free_port()), ESANTE_SMTPS_PORT=str(free_port()))
     env.pop("ESANTE_DATABASE_URL", None)
     pg = postgres_test_url("esante_up")
     if pg is not None:
@@ -51,7 +31,7 @@ def test_up_serves_every_service_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, proc)
+        wait_ready(base, proc)
         hub = httpx.get(f"{base}/").text
         for name in ("psc", "sandbox"):
             assert f'href="/{name}/docs"' in hub

@@ -14,7 +14,7 @@ import pytest
 
 from services.sandbox import running, workers
 from shared.testing import postgres_test_url
-from tests.e2e.test_up import _free_port, _wait_ready
+from shared.testing.live import free_port, wait_ready
 
 
 def _env(data_dir: Path, **more: str) -> dict[str, str]:
@@ -34,7 +34,7 @@ def _open_files(pid: int) -> str:
 
 def test_workers_on_sqlite_are_refused_in_one_line(tmp_path: Path) -> None:
     refused = subprocess.run(
-        [sys.executable, "-m", "services.sandbox", "up", "--workers", "2", "--port", str(_free_port())],
+        [sys.executable, "-m", "services.sandbox", "up", "--workers", "2", "--port", str(free_port())],
         env=_env(tmp_path, ESANTE_SMTP_PORT="0", ESANTE_SMTPS_PORT="0"),
         capture_output=True,
         text=True,
@@ -45,11 +45,35 @@ def test_workers_on_sqlite_are_refused_in_one_line(tmp_path: Path) -> None:
     assert refused.stderr.strip().startswith("error: --workers 2 needs PostgreSQL"), refused.stderr
 
 
+def test_workers_with_tls_are_refused_in_one_line(tmp_path: Path) -> None:
+    """--tls serves one process; the refusal comes before any database is reached."""
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.sandbox",
+            "up",
+            "--workers",
+            "2",
+            "--tls",
+            "--port",
+            str(free_port()),
+        ],
+        env=_env(tmp_path, ESANTE_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "error: --tls serves one process: run it without --workers"
+
+
 def test_two_workers_serve_with_one_smtp_listener(tmp_path: Path) -> None:
     pg = postgres_test_url("esante_workers")
     if pg is None:
         pytest.skip("workers run on PostgreSQL (the suite's PostgreSQL pass)")
-    port, smtp_port = _free_port(), _free_port()
+    port, smtp_port = free_port(), free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.sandbox", "up", "--workers", "2", "--port", str(port)],
         env=_env(tmp_path, ESANTE_DATABASE_URL=pg, ESANTE_SMTP_PORT=str(smtp_port), ESANTE_SMTPS_PORT="0"),
@@ -58,7 +82,7 @@ def test_two_workers_serve_with_one_smtp_listener(tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, proc, timeout=120)
+        wait_ready(base, proc, timeout=120)
         assert len(workers.ready_workers(tmp_path)) == 2  # ready means every worker is
         for _ in range(20):  # answers from whichever worker takes the connection
             with httpx.Client(base_url=base) as http:  # a new connection each round

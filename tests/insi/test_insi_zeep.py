@@ -164,45 +164,30 @@ def test_search_with_the_carte_vitale(client: tuple[Any, HistoryPlugin]) -> None
     assert len(answer.INDIVIDU.INSHISTO) == 1
 
 
-def test_verification_answers_as_the_json_verification(client: tuple[Any, HistoryPlugin]) -> None:
-    generated, history = client
-    held = {"IdIndividu": {"NumIdentifiant": "2751263220749", "Cle": "74"}, "OID": "1.2.250.1.213.1.4.8"}
-    conforme = generated.service.verifierInsAvecTraitsIdentite(
+ZOE_HELD = {"IdIndividu": {"NumIdentifiant": "2751263220749", "Cle": "74"}, "OID": "1.2.250.1.213.1.4.8"}
+
+
+def verify(generated: Any, held: dict[str, Any], sexe: str = "F") -> Any:
+    """verifierInsAvecTraitsIdentite for ADRUN ZOE's traits (``sexe`` to make one differ)."""
+    traits = {"NomNaissance": "ADRUN", "Prenom": ["ZOE"], "Sexe": sexe, "DateNaissance": "1975-12-31"}
+    return generated.service.verifierInsAvecTraitsIdentite(
         INSFourni=held,
-        TraitsIdentiteIndividu={
-            "NomNaissance": "ADRUN",
-            "Prenom": ["ZOE"],
-            "Sexe": "F",
-            "DateNaissance": "1975-12-31",
-        },
+        TraitsIdentiteIndividu=traits,
         _soapheaders=headers(generated, "verifierInsAvecTraitsIdentite"),
     )
+
+
+def test_verification_answers_as_the_json_verification(client: tuple[Any, HistoryPlugin]) -> None:
+    generated, history = client
+    conforme = verify(generated, ZOE_HELD)
     assert history.last_sent["envelope"].find(f"{SOAP12}Body")[0].tag == f"{VERIF}VERIFINS"
     assert conforme.CR.CodeCR == "00"
     assert (conforme.VERIFICATION.Conforme, conforme.VERIFICATION.InsActif) == (True, True)
     assert conforme.INDIVIDU.TIQ.NomNaissance == "ADRUN"
-    different = generated.service.verifierInsAvecTraitsIdentite(
-        INSFourni=held,
-        TraitsIdentiteIndividu={
-            "NomNaissance": "ADRUN",
-            "Prenom": ["ZOE"],
-            "Sexe": "M",
-            "DateNaissance": "1975-12-31",
-        },
-        _soapheaders=headers(generated, "verifierInsAvecTraitsIdentite"),
-    )
+    different = verify(generated, ZOE_HELD, sexe="M")
     assert different.VERIFICATION.Conforme is False
     assert [(e.Trait, e.Envoye, e.Insi) for e in different.VERIFICATION.Ecart] == [("sexe", "M", "F")]
-    unknown = generated.service.verifierInsAvecTraitsIdentite(
-        INSFourni={"IdIndividu": {"NumIdentifiant": "1990199999999", "Cle": "79"}},
-        TraitsIdentiteIndividu={
-            "NomNaissance": "ADRUN",
-            "Prenom": ["ZOE"],
-            "Sexe": "F",
-            "DateNaissance": "1975-12-31",
-        },
-        _soapheaders=headers(generated, "verifierInsAvecTraitsIdentite"),
-    )
+    unknown = verify(generated, {"IdIndividu": {"NumIdentifiant": "1990199999999", "Cle": "79"}})
     assert unknown.CR.CodeCR == "01"
     assert unknown.VERIFICATION is None
 
