@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.auth import TokenVerifier
 from shared.clients import ServiceClients
+from shared.clock import ClockGeneration
 from shared.config import SandboxSettings
 from shared.db import Storage, make_storage
 from shared.errors import NotReady
@@ -23,7 +24,12 @@ class Runtime:
     def __init__(self, settings: SandboxSettings, storage: Storage | None = None) -> None:
         self.settings = settings
         self.storage = storage or make_storage(settings.database_url, settings.data_dir)
-        self.tenants = TenantRegistry(self.storage, sqlite_synchronous=settings.sqlite_synchronous)
+        self.clock_generation = ClockGeneration(settings.data_dir / "run" / "clock")
+        self.tenants = TenantRegistry(
+            self.storage,
+            sqlite_synchronous=settings.sqlite_synchronous,
+            clock_generation=self.clock_generation,
+        )
         self.clients = ServiceClients(settings.service_urls)
         self.verifier = TokenVerifier(
             issuer=settings.issuer,
@@ -47,6 +53,7 @@ class Runtime:
         """Dispose every database connection this runtime opened."""
         self.tenants.forget_all()
         self.storage.close()
+        self.clock_generation.close()
 
     def check_ready(self) -> None:
         if not self.ready.is_set():

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import exc as sa_exc
 
-from shared.clock import TenantClock
+from shared.clock import ClockGeneration, TenantClock
 from shared.db import Storage, make_engine
 from shared.errors import UNREACHABLE, Conflict, DatabaseUnavailable, NotFound
 from shared.tenancy import DEFAULT_TENANT, check_tenant_name
@@ -69,7 +69,7 @@ def database_errors(tenant: Tenant | None = None) -> Iterator[None]:
 class Tenant:
     """One tenant's database and clock."""
 
-    def __init__(self, name: str, engine: Engine) -> None:
+    def __init__(self, name: str, engine: Engine, clock_generation: ClockGeneration | None = None) -> None:
         self.name = name
         self.engine = engine
         # Reads open no transaction. PostgreSQL: in autocommit psycopg sends no BEGIN and, when the
@@ -82,7 +82,7 @@ class Tenant:
             else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self.retired = False
-        self.clock = TenantClock(self)
+        self.clock = TenantClock(self, clock_generation)
 
     def _check_open(self) -> None:
         if self.retired:
@@ -123,9 +123,18 @@ class Tenant:
 class TenantRegistry:
     """Opens tenants' databases, creating each from the template the first time its name is used."""
 
-    def __init__(self, storage: Storage, *, sqlite_synchronous: str = "normal") -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        sqlite_synchronous: str = "normal",
+        clock_generation: ClockGeneration | None = None,
+    ) -> None:
         self.storage = storage
         self._synchronous = sqlite_synchronous
+        self.clock_generation = clock_generation
+        """Shared with the sandbox's other processes: moved by every reset and delete, so that none
+        keeps the clock of a tenant that is no longer the same (``shared.clock``)."""
         self._open: dict[str, Tenant] = {}
         self._lock = threading.Lock()
         self.epoch = 0
@@ -172,7 +181,7 @@ class TenantRegistry:
 
     def _open_tenant(self, name: str) -> Tenant:
         engine = make_engine(self.storage.tenant_url(name), synchronous=self._synchronous)
-        tenant = self._open[name] = Tenant(name, engine)
+        tenant = self._open[name] = Tenant(name, engine, self.clock_generation)
         return tenant
 
     def _retire(self, name: str) -> None:
@@ -190,6 +199,7 @@ class TenantRegistry:
                 self._retire(name)
                 self._changed_now(name)
                 self.storage.copy_template_to(name, replace=True)
+                self._clocks_changed()
             return self._open_tenant(name)
 
     def delete(self, name: str) -> None:
@@ -202,8 +212,14 @@ class TenantRegistry:
         with self._lock, database_errors(), self.storage.template_lock():
             self._retire(name)
             self._changed_now(name)
-            if not self.storage.drop_tenant(name):
+            dropped = self.storage.drop_tenant(name)
+            self._clocks_changed()
+            if not dropped:
                 raise UnknownTenant(f"tenant {name!r} does not exist", rule="tenant-exists")
+
+    def _clocks_changed(self) -> None:
+        if self.clock_generation is not None:
+            self.clock_generation.bump()
 
     def names(self) -> list[str]:
         with database_errors():

@@ -210,6 +210,7 @@ def test_a_postgresql_restart_is_503_meanwhile_and_everything_works_again_within
         cluster.stop("immediate")  # as a crash: connections are cut, nothing is flushed
         time.sleep(1.0)
         down = {name: call(http) for name, call in routes.items()}
+        clock_change = http.put("/sandbox/tenants/default/clock", json={"mode": "real"})
         ready = http.get("/dmp/health/ready")
         smtp.mail(doctor["mssante"])
         rcpt_down = smtp.rcpt(colleague["mssante"])
@@ -218,10 +219,15 @@ def test_a_postgresql_restart_is_503_meanwhile_and_everything_works_again_within
         back = _until(lambda: _all_ok(http, routes), 15)
         time.sleep(0.5)
 
-    for name in ("dmp search", "population", "clock"):
-        response = down[name]
+    for name, response in (
+        *((n, down[n]) for n in ("dmp search", "population")),
+        ("clock change", clock_change),
+    ):
         assert response.status_code == 503, (name, response.text)
         assert response.json()["error"] == "database-unavailable", name
+    # The clock the process holds is still the tenant's: no change can land while the database is down.
+    assert down["clock"].status_code == 200, down["clock"].text
+    assert down["clock"].json()["mode"] == "real"
     assert down["fhir"].status_code == 503
     assert down["fhir"].json()["resourceType"] == "OperationOutcome"
     assert ready.status_code == 503

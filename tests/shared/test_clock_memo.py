@@ -1,4 +1,6 @@
-"""The tenant clock: read once per request, never kept longer, so never stale in any process."""
+"""The tenant clock: read once per request, and kept across requests only while the sandbox's clock
+generation (shared by its processes through the data folder) does not move, so never stale in any
+process."""
 
 from __future__ import annotations
 
@@ -8,17 +10,25 @@ from pathlib import Path
 
 from sqlalchemy import event, insert
 
-from shared.clock import ClockMode, ClockRow, ClockSetting, TenantClock, begin_request
-from shared.db import Base, make_engine
-from shared.tenants import Tenant
+from shared.clock import ClockGeneration, ClockMode, ClockRow, ClockSetting, TenantClock, begin_request
+from shared.db import Base, SqliteStorage, make_engine
+from shared.tenants import Tenant, TenantRegistry
 
 
-def _clock(tmp_path: Path) -> tuple[TenantClock, list[str]]:
+def _clock(tmp_path: Path, generation: ClockGeneration | None = None) -> tuple[TenantClock, list[str]]:
     engine = make_engine(f"sqlite:///{tmp_path / 'clock.db'}")
     Base.metadata.create_all(engine, tables=[ClockRow.__table__])  # type: ignore[list-item]
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    return Tenant("clock", engine).clock, statements
+    return Tenant("clock", engine, generation).clock, statements
+
+
+def _request(clock: TenantClock) -> datetime:
+    def run() -> datetime:
+        begin_request({})
+        return clock.now()
+
+    return contextvars.copy_context().run(run)
 
 
 def _selects(statements: list[str]) -> int:
@@ -74,3 +84,53 @@ def test_a_change_within_the_request_is_seen_at_once(tmp_path: Path) -> None:
     before, after = contextvars.copy_context().run(request)
     assert before != frozen
     assert after == frozen
+
+
+def test_kept_across_requests_while_the_generation_stays(tmp_path: Path) -> None:
+    clock, statements = _clock(tmp_path, ClockGeneration(tmp_path / "run" / "clock"))
+    for _ in range(3):
+        _request(clock)
+    contextvars.copy_context().run(lambda: (clock.now(), clock.now()))
+    assert _selects(statements) == 1
+
+
+def test_a_change_set_by_another_process_is_seen_by_the_next_request(tmp_path: Path) -> None:
+    clock, statements = _clock(tmp_path, ClockGeneration(tmp_path / "run" / "clock"))
+    assert _request(clock).year != 2030
+    # Another process: its own mapping of the data folder's counter, its own engine and clock.
+    other = Tenant(
+        "clock",
+        make_engine(f"sqlite:///{tmp_path / 'clock.db'}"),
+        ClockGeneration(tmp_path / "run" / "clock"),
+    )
+    frozen = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    other.clock.set(ClockSetting(ClockMode.FROZEN, frozen))
+    assert _request(clock) == frozen
+    assert _request(clock) == frozen
+    assert _selects(statements) == 2
+
+
+def test_a_reset_or_a_delete_moves_the_generation(tmp_path: Path) -> None:
+    """Every process then reads its clock again: the tenant it kept is not the same any more."""
+    storage = SqliteStorage(tmp_path / "data")
+    storage.ensure_template("clock-test", lambda url: Base.metadata.create_all(make_engine(url)))
+    generation = ClockGeneration(tmp_path / "data" / "run" / "clock")
+    registry = TenantRegistry(storage, clock_generation=generation)
+    registry.create("t")
+    seen = [generation.current()]
+    registry.reset("t")
+    seen.append(generation.current())
+    registry.delete("t")
+    seen.append(generation.current())
+    assert len(set(seen)) == 3
+    registry.get("t")  # created again on first use: nothing was kept of it
+    assert generation.current() == seen[-1]
+
+
+def test_without_a_shared_generation_a_direct_write_is_seen_too(tmp_path: Path) -> None:
+    """The clock of a process with no data folder (a bare ``Tenant``) reads on every request."""
+    clock, _ = _clock(tmp_path)
+    assert _request(clock).year != 2031
+    with Tenant("clock", make_engine(f"sqlite:///{tmp_path / 'clock.db'}")).unit_of_work() as conn:
+        conn.execute(insert(ClockRow).values(id=1, mode="frozen", frozen_at=datetime(2031, 1, 1, tzinfo=UTC)))
+    assert _request(clock).year == 2031
