@@ -3,32 +3,28 @@
 Every rule that depends on time reads ``TenantClock.now()``. The setting lives in the tenant's own
 database (table ``tenant_clock``) so that every process of every service sees the same time.
 
-A process keeps the setting it read for as long as the data folder's clock generation
-(``ClockGeneration``, a counter every process of the sandbox maps from ``<data_dir>/run/clock``) does
-not move. Whatever changes a clock (a clock set, a tenant reset or deleted) moves it once its change is
+A process keeps the setting it read for as long as the tenant's clock counter (one of the
+``SharedCounters`` every process of the sandbox maps from ``<data_dir>/run/generations``) does not
+move. Whatever changes a clock (a clock set, a tenant reset or deleted) moves it once its change is
 committed, so the next request of any process reads the new setting: what a request costs is a memory
 read, not a round trip to the database.
 """
 
 from __future__ import annotations
 
-import mmap
-import os
-import struct
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
-from typing import Final, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection, DateTime, Integer, String, delete, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base
 from shared.errors import InvalidInput
-from shared.files import exclusive
+from shared.files import SharedCounters
 
 
 class ClockMode(StrEnum):
@@ -90,40 +86,6 @@ def begin_request(memo: dict[TenantClock, ClockSetting]) -> None:
     _request_memo.set(memo)
 
 
-_COUNTER: Final = struct.Struct("<Q")
-
-
-class ClockGeneration:
-    """A counter shared by every process that maps the same file: the processes of one sandbox, which
-    share its data folder (``esante up --workers``, the containers of docker-compose on their volume).
-    ``bump`` moves it after a change is committed; a reader that saw the same value before its read
-    of the database still holds the current setting. A process on another machine, on a data folder of
-    its own, would not see the counter move: the sandbox's processes share one data folder."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = path
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            with exclusive(path):
-                if os.fstat(fd).st_size < _COUNTER.size:
-                    os.ftruncate(fd, _COUNTER.size)
-            self._map = mmap.mmap(fd, _COUNTER.size)
-        finally:
-            os.close(fd)
-
-    def current(self) -> int:
-        value: int = _COUNTER.unpack_from(self._map)[0]
-        return value
-
-    def bump(self) -> None:
-        with exclusive(self._path):
-            _COUNTER.pack_into(self._map, 0, (self.current() + 1) % 2**64)
-
-    def close(self) -> None:
-        self._map.close()
-
-
 class _Connections(Protocol):
     """Where a clock reads and writes its setting: its tenant's two connection modes."""
 
@@ -135,13 +97,14 @@ class _Connections(Protocol):
 class TenantClock:
     """The tenant's clock setting, the same for the whole of a request (``begin_request``).
 
-    With a ``generation``, the setting read from the database is kept until the generation moves, so
-    a change made by any process is seen by every process on its next request. Without one, it is read
-    once per request and on every call outside a request."""
+    With ``counters``, the setting read from the database is kept until counter ``index`` moves, so a
+    change made by any process is seen by every process on its next request. Without, it is read once
+    per request and on every call outside a request."""
 
-    def __init__(self, tenant: _Connections, generation: ClockGeneration | None = None) -> None:
+    def __init__(self, tenant: _Connections, counters: SharedCounters | None = None, index: int = 0) -> None:
         self._tenant = tenant
-        self._generation = generation
+        self._counters = counters
+        self._index = index
         self._kept: tuple[int, ClockSetting] | None = None
 
     def setting(self) -> ClockSetting:
@@ -154,9 +117,9 @@ class TenantClock:
         return setting
 
     def _current(self) -> ClockSetting:
-        if self._generation is None:
+        if self._counters is None:
             return self._read()
-        seen = self._generation.current()  # before the read: a change committed meanwhile moves it
+        seen = self._counters.current(self._index)  # before the read: a change committed meanwhile moves it
         kept = self._kept
         if kept is not None and kept[0] == seen:
             return kept[1]
@@ -197,8 +160,8 @@ class TenantClock:
         """After a committed change of the setting (or of the whole tenant): every process reads it
         again on its next request."""
         self._kept = None
-        if self._generation is not None:
-            self._generation.bump()
+        if self._counters is not None:
+            self._counters.bump(self._index)
 
 
 def _setting_from_row(mode: str, frozen_at: datetime | None, offset: int) -> ClockSetting:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import mmap
 import os
+import struct
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Final
 
 
 @contextlib.contextmanager
@@ -51,3 +53,42 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.remove(staging)
         raise
+
+
+_COUNTER: Final = struct.Struct("<Q")
+
+
+class SharedCounters:
+    """Counters in a file that every process of the sandbox maps into memory: the processes of one
+    sandbox share its data folder (``esante up --workers``, the containers of docker-compose on their
+    volume). A process moves a counter after it committed a change that the others hold in memory; a
+    reader compares a counter with the value it saw before it read the database (a memory read, no
+    system call). A process on another machine, on a data folder of its own, would not see them move."""
+
+    def __init__(self, path: Path, count: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        size = _COUNTER.size * count
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            with exclusive(path):
+                if os.fstat(fd).st_size < size:
+                    os.ftruncate(fd, size)
+            self._map = mmap.mmap(fd, size)
+        finally:
+            os.close(fd)
+
+    def current(self, index: int) -> int:
+        value: int = _COUNTER.unpack_from(self._map, index * _COUNTER.size)[0]
+        return value
+
+    def bump(self, index: int) -> tuple[int, int]:
+        """Move counter ``index``: (its value before, after)."""
+        with exclusive(self._path):
+            before = self.current(index)
+            after = (before + 1) % 2**64
+            _COUNTER.pack_into(self._map, index * _COUNTER.size, after)
+        return before, after
+
+    def close(self) -> None:
+        self._map.close()

@@ -8,12 +8,11 @@ from typing import Any
 
 from shared.auth import TokenVerifier
 from shared.clients import ServiceClients
-from shared.clock import ClockGeneration
 from shared.config import SandboxSettings
 from shared.db import Storage, make_storage
 from shared.errors import NotReady
 from shared.tenancy import DEFAULT_TENANT
-from shared.tenants import TenantRegistry
+from shared.tenants import TenantRegistry, shared_counters
 
 JWKS_PATH = "/protocol/openid-connect/certs"
 
@@ -24,11 +23,11 @@ class Runtime:
     def __init__(self, settings: SandboxSettings, storage: Storage | None = None) -> None:
         self.settings = settings
         self.storage = storage or make_storage(settings.database_url, settings.data_dir)
-        self.clock_generation = ClockGeneration(settings.data_dir / "run" / "clock")
+        self.counters = shared_counters(settings.data_dir)
         self.tenants = TenantRegistry(
             self.storage,
             sqlite_synchronous=settings.sqlite_synchronous,
-            clock_generation=self.clock_generation,
+            counters=self.counters,
         )
         self.clients = ServiceClients(settings.service_urls)
         self.verifier = TokenVerifier(
@@ -53,7 +52,7 @@ class Runtime:
         """Dispose every database connection this runtime opened."""
         self.tenants.forget_all()
         self.storage.close()
-        self.clock_generation.close()
+        self.counters.close()
 
     def check_ready(self) -> None:
         if not self.ready.is_set():

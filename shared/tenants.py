@@ -19,15 +19,33 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import zlib
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy import exc as sa_exc
 
-from shared.clock import ClockGeneration, TenantClock
+from shared.clock import TenantClock
 from shared.db import Storage, make_engine
 from shared.errors import UNREACHABLE, Conflict, DatabaseUnavailable, NotFound
+from shared.files import SharedCounters
 from shared.tenancy import DEFAULT_TENANT, check_tenant_name
+
+TENANT_SLOTS: Final = 64
+"""The shared counters (``shared.files.SharedCounters``, ``<data_dir>/run/generations``): a tenant's
+name picks one of 64 slots; slot ``i`` moves when a tenant of that slot is reset or deleted, slot
+``64 + i`` when its clock changes too. Two names in one slot only cost each other a fresh read."""
+
+
+def tenant_slot(name: str) -> int:
+    return zlib.crc32(name.encode()) % TENANT_SLOTS
+
+
+def shared_counters(data_dir: Path) -> SharedCounters:
+    """The counters of the sandbox whose data folder is ``data_dir``."""
+    return SharedCounters(data_dir / "run" / "generations", 2 * TENANT_SLOTS)
 
 
 class TenantReset(Conflict):
@@ -49,7 +67,7 @@ def database_errors(tenant: Tenant | None = None) -> Iterator[None]:
     try:
         yield
     except UNREACHABLE as exc:
-        if tenant is not None and tenant.retired:
+        if tenant is not None and (tenant.retired or tenant.stale()):
             raise TenantReset(
                 f"tenant {tenant.name!r} was reset or deleted while this request ran in it; try again",
                 rule="tenant-reset",
@@ -58,7 +76,7 @@ def database_errors(tenant: Tenant | None = None) -> Iterator[None]:
     except sa_exc.DBAPIError as exc:
         # A statement that failed because its tenant's database was dropped under it (SQLite: the file
         # was removed; PostgreSQL: the database is gone) is a reset, whatever the driver called it.
-        if tenant is not None and tenant.retired:
+        if tenant is not None and (tenant.retired or tenant.stale()):
             raise TenantReset(
                 f"tenant {tenant.name!r} was reset or deleted while this request ran in it; try again",
                 rule="tenant-reset",
@@ -69,8 +87,13 @@ def database_errors(tenant: Tenant | None = None) -> Iterator[None]:
 class Tenant:
     """One tenant's database and clock."""
 
-    def __init__(self, name: str, engine: Engine, clock_generation: ClockGeneration | None = None) -> None:
+    def __init__(self, name: str, engine: Engine, counters: SharedCounters | None = None) -> None:
         self.name = name
+        self._counters = counters
+        self._slot = tenant_slot(name)
+        self._opened_at = 0 if counters is None else counters.current(self._slot)
+        """The tenant's counter when it was opened (before any connection): once it moved, another
+        process reset or deleted it, and this one is no longer the tenant of that name."""
         self.engine = engine
         # Reads open no transaction. PostgreSQL: in autocommit psycopg sends no BEGIN and, when the
         # connection goes back to the pool, no ROLLBACK (each a round trip). SQLite: its driver begins
@@ -82,7 +105,11 @@ class Tenant:
             else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         self.retired = False
-        self.clock = TenantClock(self, clock_generation)
+        self.clock = TenantClock(self, counters, TENANT_SLOTS + self._slot)
+
+    def stale(self) -> bool:
+        """Whether a process reset or deleted this tenant since it was opened here."""
+        return self._counters is not None and self._counters.current(self._slot) != self._opened_at
 
     def _check_open(self) -> None:
         if self.retired:
@@ -128,13 +155,14 @@ class TenantRegistry:
         storage: Storage,
         *,
         sqlite_synchronous: str = "normal",
-        clock_generation: ClockGeneration | None = None,
+        counters: SharedCounters | None = None,
     ) -> None:
         self.storage = storage
         self._synchronous = sqlite_synchronous
-        self.clock_generation = clock_generation
-        """Shared with the sandbox's other processes: moved by every reset and delete, so that none
-        keeps the clock of a tenant that is no longer the same (``shared.clock``)."""
+        self.counters = counters
+        """Shared with the sandbox's other processes: a reset or delete here moves the tenant's
+        counters, so that no other process keeps serving it from connections to a database that is
+        gone, or with its old clock (``TENANT_SLOTS``)."""
         self._open: dict[str, Tenant] = {}
         self._lock = threading.Lock()
         self.epoch = 0
@@ -158,7 +186,11 @@ class TenantRegistry:
             )
         tenant = self._open.get(name)
         if tenant is not None:
-            return tenant
+            if not tenant.stale():
+                return tenant
+            with self._lock:  # reset or deleted by another process: open it afresh
+                if self._open.get(name) is tenant:
+                    self._retire(name)
         check_tenant_name(name)
         with self._lock, database_errors():
             tenant = self._open.get(name)
@@ -181,7 +213,7 @@ class TenantRegistry:
 
     def _open_tenant(self, name: str) -> Tenant:
         engine = make_engine(self.storage.tenant_url(name), synchronous=self._synchronous)
-        tenant = self._open[name] = Tenant(name, engine, self.clock_generation)
+        tenant = self._open[name] = Tenant(name, engine, self.counters)
         return tenant
 
     def _retire(self, name: str) -> None:
@@ -199,7 +231,7 @@ class TenantRegistry:
                 self._retire(name)
                 self._changed_now(name)
                 self.storage.copy_template_to(name, replace=True)
-                self._clocks_changed()
+                self._changed_everywhere(name)
             return self._open_tenant(name)
 
     def delete(self, name: str) -> None:
@@ -213,13 +245,16 @@ class TenantRegistry:
             self._retire(name)
             self._changed_now(name)
             dropped = self.storage.drop_tenant(name)
-            self._clocks_changed()
+            self._changed_everywhere(name)
             if not dropped:
                 raise UnknownTenant(f"tenant {name!r} does not exist", rule="tenant-exists")
 
-    def _clocks_changed(self) -> None:
-        if self.clock_generation is not None:
-            self.clock_generation.bump()
+    def _changed_everywhere(self, name: str) -> None:
+        """After a reset or delete here: every process opens the tenant afresh and reads its clock."""
+        if self.counters is not None:
+            slot = tenant_slot(name)
+            self.counters.bump(slot)
+            self.counters.bump(TENANT_SLOTS + slot)
 
     def names(self) -> list[str]:
         with database_errors():

@@ -87,6 +87,26 @@ def test_two_workers_serve_with_one_smtp_listener(tmp_path: Path) -> None:
         for _ in range(20):  # answers from whichever worker takes the connection
             with httpx.Client(base_url=base) as http:  # a new connection each round
                 assert http.get("/dmp/health/ready").json()["status"] == "ready"
+        clock = "/sandbox/tenants/default/clock"
+
+        def modes() -> set[str]:
+            """The clock as each of 20 new connections finds it (whichever worker takes each)."""
+            seen = set()
+            for _ in range(20):
+                with httpx.Client(base_url=base) as http:
+                    answer = http.get(clock)
+                    assert answer.status_code == 200, answer.text
+                    seen.add(answer.json()["mode"])
+            return seen
+
+        assert modes() == {"real"}  # every worker now holds the real clock
+        with httpx.Client(base_url=base) as http:
+            frozen = http.put(clock, json={"mode": "frozen", "now": "2030-01-02T03:04:05Z"})
+            assert frozen.status_code == 200, frozen.text
+        assert modes() == {"frozen"}  # the worker that did not serve the change sees it too
+        with httpx.Client(base_url=base) as http:
+            assert http.post("/sandbox/tenants/default/reset").status_code == 200
+        assert modes() == {"real"}
         with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
             assert smtp.ehlo()[0] == 250
         holders = [pid for pid in workers.ready_workers(tmp_path) if "smtp.lock" in _open_files(pid)]

@@ -10,17 +10,18 @@ from pathlib import Path
 
 from sqlalchemy import event, insert
 
-from shared.clock import ClockGeneration, ClockMode, ClockRow, ClockSetting, TenantClock, begin_request
+from shared.clock import ClockMode, ClockRow, ClockSetting, TenantClock, begin_request
 from shared.db import Base, SqliteStorage, make_engine
-from shared.tenants import Tenant, TenantRegistry
+from shared.files import SharedCounters
+from shared.tenants import TENANT_SLOTS, Tenant, TenantRegistry, shared_counters, tenant_slot
 
 
-def _clock(tmp_path: Path, generation: ClockGeneration | None = None) -> tuple[TenantClock, list[str]]:
+def _clock(tmp_path: Path, counters: SharedCounters | None = None) -> tuple[TenantClock, list[str]]:
     engine = make_engine(f"sqlite:///{tmp_path / 'clock.db'}")
     Base.metadata.create_all(engine, tables=[ClockRow.__table__])  # type: ignore[list-item]
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    return Tenant("clock", engine, generation).clock, statements
+    return Tenant("clock", engine, counters).clock, statements
 
 
 def _request(clock: TenantClock) -> datetime:
@@ -87,7 +88,7 @@ def test_a_change_within_the_request_is_seen_at_once(tmp_path: Path) -> None:
 
 
 def test_kept_across_requests_while_the_generation_stays(tmp_path: Path) -> None:
-    clock, statements = _clock(tmp_path, ClockGeneration(tmp_path / "run" / "clock"))
+    clock, statements = _clock(tmp_path, shared_counters(tmp_path))
     for _ in range(3):
         _request(clock)
     contextvars.copy_context().run(lambda: (clock.now(), clock.now()))
@@ -95,13 +96,13 @@ def test_kept_across_requests_while_the_generation_stays(tmp_path: Path) -> None
 
 
 def test_a_change_set_by_another_process_is_seen_by_the_next_request(tmp_path: Path) -> None:
-    clock, statements = _clock(tmp_path, ClockGeneration(tmp_path / "run" / "clock"))
+    clock, statements = _clock(tmp_path, shared_counters(tmp_path))
     assert _request(clock).year != 2030
     # Another process: its own mapping of the data folder's counter, its own engine and clock.
     other = Tenant(
         "clock",
         make_engine(f"sqlite:///{tmp_path / 'clock.db'}"),
-        ClockGeneration(tmp_path / "run" / "clock"),
+        shared_counters(tmp_path),
     )
     frozen = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     other.clock.set(ClockSetting(ClockMode.FROZEN, frozen))
@@ -110,21 +111,27 @@ def test_a_change_set_by_another_process_is_seen_by_the_next_request(tmp_path: P
     assert _selects(statements) == 2
 
 
-def test_a_reset_or_a_delete_moves_the_generation(tmp_path: Path) -> None:
-    """Every process then reads its clock again: the tenant it kept is not the same any more."""
+def test_a_reset_or_a_delete_moves_the_tenant_and_its_clock_everywhere(tmp_path: Path) -> None:
+    """Another process then opens the tenant afresh and reads its clock again."""
     storage = SqliteStorage(tmp_path / "data")
     storage.ensure_template("clock-test", lambda url: Base.metadata.create_all(make_engine(url)))
-    generation = ClockGeneration(tmp_path / "data" / "run" / "clock")
-    registry = TenantRegistry(storage, clock_generation=generation)
+    registry = TenantRegistry(storage, counters=shared_counters(tmp_path / "data"))
+    theirs = TenantRegistry(storage, counters=shared_counters(tmp_path / "data"))  # another process
+    counters = shared_counters(tmp_path / "data")
+    slot = tenant_slot("t")
     registry.create("t")
-    seen = [generation.current()]
+    kept, untouched = theirs.get("t"), theirs.get("u")
+    seen = [(counters.current(slot), counters.current(TENANT_SLOTS + slot))]
     registry.reset("t")
-    seen.append(generation.current())
+    seen.append((counters.current(slot), counters.current(TENANT_SLOTS + slot)))
+    assert kept.stale()
+    assert theirs.get("t") is not kept
+    assert kept.retired
+    assert theirs.get("u") is untouched  # another tenant's slot did not move
     registry.delete("t")
-    seen.append(generation.current())
-    assert len(set(seen)) == 3
-    registry.get("t")  # created again on first use: nothing was kept of it
-    assert generation.current() == seen[-1]
+    seen.append((counters.current(slot), counters.current(TENANT_SLOTS + slot)))
+    assert len({a for a, _ in seen}) == 3
+    assert len({b for _, b in seen}) == 3
 
 
 def test_without_a_shared_generation_a_direct_write_is_seen_too(tmp_path: Path) -> None:
