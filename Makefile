@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
+# FHIR R4 validation (tests/test_fhir_r4.py): fhir.resources 6.4 is the last R4 line and needs pydantic 1,
+# so it lives in an environment of its own.
+FHIR_R4 := .venv-fhir-r4
+FHIR_R4_STAMP := $(FHIR_R4)/.installed
 PG_TEST_PORT ?= 5433
 PG_TEST_URL ?= postgresql+psycopg:///esante?host=/var/run/postgresql&port=$(PG_TEST_PORT)
 PG_BENCH_URL ?= postgresql+psycopg:///esantebench?host=/var/run/postgresql&port=$(PG_TEST_PORT)
@@ -29,6 +33,11 @@ $(STAMP): pyproject.toml $(RUN_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(FHIR_R4_STAMP):
+	$(PYTHON) -m venv $(FHIR_R4)
+	$(FHIR_R4)/bin/pip install --quiet "fhir.resources==6.4.0" "pydantic>=1.10,<2"
+	touch $(FHIR_R4_STAMP)
+
 ## Start the all-in-one sandbox in the foreground (migrates and seeds first). Ctrl-C stops it.
 run: $(RUN_STAMP)
 	$(BIN)/esante up
@@ -44,11 +53,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy shared services migrations/env.py scripts bench
 
-pytest-sqlite: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider
+pytest-sqlite: $(STAMP) $(FHIR_R4_STAMP)
+	ESANTE_FHIR_R4_PYTHON=$(FHIR_R4)/bin/python $(BIN)/pytest -q -p no:cacheprovider
 
-pytest-postgres: $(STAMP) postgres
-	ESANTE_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -q -p no:cacheprovider
+pytest-postgres: $(STAMP) $(FHIR_R4_STAMP) postgres
+	ESANTE_FHIR_R4_PYTHON=$(FHIR_R4)/bin/python ESANTE_TEST_DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -q -p no:cacheprovider
 
 ## Start the suite's own PostgreSQL 15 cluster (port $(PG_TEST_PORT)) when it is not running.
 postgres:
@@ -68,4 +77,4 @@ bench: $(STAMP) postgres
 	ESANTE_BENCH_DATABASE_URL='$(PG_BENCH_URL)' $(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .esante .mypy_cache .ruff_cache .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(FHIR_R4) .esante .mypy_cache .ruff_cache .pytest_cache build *.egg-info

@@ -36,6 +36,7 @@ from shared.config import SandboxSettings
 from shared.db import make_storage
 from shared.population import Person, Population, generate_population
 from shared.runtime import Runtime
+from shared.testing import mhd
 
 PERSONS = 100_000
 PER_PERSON = 10
@@ -49,6 +50,10 @@ COLUMNS = (
 TYPES = ("11488-4", "11502-2", "18748-4", "57833-6", "60593-1", "34133-9", "87273-9", "PRESC-BIO", "89601-9")
 CONTENT = b"Compte rendu de consultation (bench)"
 DAY_MS = 86_400_000
+FHIR = {"Content-Type": "application/fhir+json"}
+ITI67_FLOOR = 0.25
+ITI65_FLOOR = 0.15
+"""Issue 22's floors for the FHIR facade, on SQLite and on PostgreSQL."""
 
 
 def _rows(population: Population) -> Iterator[tuple[Any, ...]]:
@@ -161,6 +166,16 @@ def _deposit_body(person: Person) -> str:
     )
 
 
+def _bundle_body(person: Person) -> str:
+    """ITI-65 with one document: the SubmissionSet List, the DocumentReference (its contained Patient
+    with the INS and traits), its Binary."""
+    patient = mhd.fhir_patient(
+        person.ins, person.oid, person.nom_naissance, list(person.prenoms), person.sexe, person.date_naissance
+    )
+    bundle = mhd.provide_bundle(patient, [("11488-4", "text/plain", CONTENT)], when="2026-01-02T09:30:00Z")
+    return json.dumps(bundle, ensure_ascii=True)
+
+
 def _token(http: httpx.Client, rpps: str) -> str:
     issued = http.post(
         "/psc/protocol/openid-connect/token",
@@ -211,6 +226,12 @@ def measure(ctx: BenchContext, base: str, population: Population, label: str) ->
             )
             first_deposit.append((time.perf_counter() - started) * 1000)
             assert deposited.status_code == 201, deposited.text
+        provided = http.post("/dmp/fhir", content=_bundle_body(fed[0]), headers={**auth, **FHIR})
+        assert provided.status_code == 200, provided.text
+        listed = http.get(
+            "/dmp/fhir/DocumentReference", params={"patient": f"Patient/{searched[0].ins}"}, headers=auth
+        )
+        assert listed.status_code == 200, listed.text
     for what, values in (
         ("first search (first access)", first_search),
         ("first deposit (INSi asked)", first_deposit),
@@ -219,12 +240,16 @@ def measure(ctx: BenchContext, base: str, population: Population, label: str) ->
         print(f"  {what} of {len(values)} patients, one client: median {statistics.median(values):.2f} ms")
     search = request_cycle([(f"/dmp/v1/patients/{p.ins}/documents", None) for p in searched])
     deposit = request_cycle([(f"/dmp/v1/patients/{p.ins}/documents", _deposit_body(p)) for p in fed])
+    iti67 = request_cycle([(f"/dmp/fhir/DocumentReference?patient=Patient/{p.ins}", None) for p in searched])
+    iti65 = request_cycle([("/dmp/fhir", _bundle_body(p)) for p in fed])
     loads = rounds(
         [
             ("bare", lambda: wrk(f"{ctx.bare.base}/small")),
             ("protected", lambda: wrk(f"{base}/bench/protected", headers=auth)),
             ("search", lambda: wrk(f"{base}/dmp/v1/patients/x/documents", script=search, headers=auth)),
             ("deposit", lambda: wrk(f"{base}/dmp/v1/patients/x/documents", script=deposit, headers=auth)),
+            ("iti67", lambda: wrk(f"{base}/dmp/fhir/DocumentReference", script=iti67, headers=auth)),
+            ("iti65", lambda: wrk(f"{base}/dmp/fhir", script=iti65, headers=auth)),
         ]
     )
     ref = loads["bare"]
@@ -248,6 +273,18 @@ def measure(ctx: BenchContext, base: str, population: Population, label: str) ->
         f">= {floor}x",
         ratio >= floor,
     )
+
+    for name, what, wanted in (
+        ("iti67", "DMP FHIR ITI-67 search by patient", ITI67_FLOOR),
+        ("iti65", "DMP FHIR ITI-65 bundle of one document", ITI65_FLOOR),
+    ):
+        ratio = loads[name].rps / ref.rps
+        ctx.report(
+            f"{what} ({label})",
+            f"{loads[name].rps:,.0f} req/s = {ratio:.2f}x bare, p99 {loads[name].p99_ms:.1f} ms",
+            f">= {wanted}x",
+            ratio >= wanted,
+        )
 
 
 def _prepare(data_dir: Path, database_url: str | None) -> None:

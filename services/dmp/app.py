@@ -88,19 +88,47 @@ document of the same type with the same content is refused, `409 document-duplic
 says `depot_dmp: false`; a software that deposits the same PDF as well is told so). Other types may
 repeat a content (a sandbox choice).
 
-**FHIR R4 facade** (`/fhir`, after the ANS PDSm draft built on IHE MHD): `GET /fhir/metadata` (the
-CapabilityStatement: an MHD Document Responder, psc's OAuth endpoints in `rest.security`), `GET
-/fhir/.well-known/smart-configuration`, `GET /fhir/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>`
-(no entry: no active DMP), `GET /fhir/Patient/{INS}`, `POST /fhir/DocumentReference` (ITI-65), `GET
-/fhir/DocumentReference?patient=Patient/<INS>` or `?patient.identifier=...` (ITI-67, with `status`,
-`type`, `category` (the matrix's), `period` (the act's date, `ge` / `le`), `_count` and a `next` link;
-other parameters ignored, or refused under `Prefer: handling=strict`), `GET
-/fhir/DocumentReference/{id}`, `GET /fhir/Binary/{id}` (ITI-68: the target of every `attachment.url`,
-the document's bytes, or a `Binary` for `Accept: application/fhir+json`), `PATCH
-/fhir/DocumentReference/{id}` (JSON Patch on `securityLabel`, `status`, the `isArchived` extension);
-the same rules; errors as `OperationOutcome`. Every URL the facade writes (`Location`, `fullUrl`,
-`attachment.url`) is absolute: `ESANTE_PUBLIC_URL` (else the request's origin), the mount prefix,
-`/fhir`.
+**FHIR R4 facade** (`/fhir`): IHE MHD 4.2 (Comprehensive Metadata) as the ANS PDSm guide 3.1.1
+profiles it; the same service layer and rules as the JSON API; errors as `OperationOutcome` with the
+DMP's code in `issue.details.coding` (and `issue.expression` naming a bundle's entry).
+
+- Discovery: `GET /fhir/metadata` (the CapabilityStatement: MHD Document Recipient and Document
+  Responder, psc's OAuth endpoints in `rest.security`), `GET /fhir/.well-known/smart-configuration`.
+- Patient: `GET /fhir/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|<INS>` (no entry: no active DMP),
+  `GET /fhir/Patient/{INS}`.
+- ITI-65: `POST /fhir` with a `transaction` Bundle: one SubmissionSet `List` (code `submissionset`,
+  extensions `ihe-sourceId` and `ihe-designationType`, a `urn:oid:` uniqueId, `subject`), its
+  DocumentReferences (a contained Patient with the INS and traits: the INS checks 902-905), and their
+  `Binary` (or inline `attachment.data`). Each entry is `POST <type>` with its own `fullUrl`. All or
+  nothing: a refused entry writes nothing. The answer is a `transaction-response` with an absolute
+  `Location` per entry, in order (`List/<id>`, `DocumentReference/<id>`, `Binary/<id>`). `relatesTo`
+  `replaces` replaces a document (its author only, 901; the old one becomes `superseded`). Sandbox
+  choices: one patient per bundle (as XDS); folders (`List` code `folder`) are refused; the single
+  resource `POST /fhir/DocumentReference` stays.
+- ITI-66: `GET /fhir/List?patient=...` (or `patient.identifier`) with `code`, `status`, `date` (when
+  submitted), `designationType`, `identifier` (uniqueId or entryUUID), `sourceId`; `GET /fhir/List/{id}`.
+  A set lists only the documents its reader may see, and a set with none is not found.
+- ITI-67: `GET /fhir/DocumentReference?patient=Patient/<INS>` or `?patient.identifier=...`, with
+  `identifier` (entryUUID), `status`, `type`, `category` (the matrix's), `period` and `creation` (the
+  act's date), `date` (when the DMP received it), `author.given` / `author.family` (the start of a word of
+  the author's name, which the DMP keeps whole), `security-label` (the visibility codes, `N` for none),
+  `_count` and a `next` link. Other parameters (`setting`, `facility`, `event`, `format`, `related`:
+  the DMP here keeps none of those metadata) are ignored, or refused under `Prefer: handling=strict`.
+- ITI-68: `GET /fhir/Binary/{id}`, the target of every `attachment.url`: the document's bytes, or a
+  `Binary` for `Accept: application/fhir+json`. `GET /fhir/DocumentReference/{id}` carries the bytes
+  inline with their SHA-1 `hash` (the DMP keeps a SHA-256, so a search gives no hash).
+- `PATCH /fhir/DocumentReference/{id}` (JSON Patch on `securityLabel`, `status`, the `isArchived`
+  extension `https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-ext-is-archived`).
+- Resources name their profiles in `meta.profile`: DocumentReference
+  `https://profiles.ihe.net/ITI/MHD/StructureDefinition/IHE.MHD.Comprehensive.DocumentReference` and
+  `https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-comprehensive-document-reference`;
+  SubmissionSet `.../IHE.MHD.Comprehensive.SubmissionSet` and `.../pdsm-submissionset-comprehensive`
+  (sources: IHE/ITI.MHD tag 4.2.3, ansforge/IG-fhir-partage-de-documents-de-sante tag 3.1.1). The
+  author is contained (a Practitioner with the IdNat `urn:oid:1.2.250.1.71.4.2.1`), the subject is a
+  reference to `Patient/<INS>` with the INS identifier, `masterIdentifier` (uniqueId) and the
+  `official` identifier (entryUUID) are the document's `urn:uuid:`.
+- Every URL the facade writes (`Location`, `fullUrl`, `link`, `attachment.url`, references) is absolute:
+  `ESANTE_PUBLIC_URL` (else the request's origin), the mount prefix, `/fhir`.
 
 **Habilitation matrix** (arrêté du 26 octobre 2023; médecins see every type except the attestation de
 résidence; the other rows are the sandbox's reading of the public material, the annex was not

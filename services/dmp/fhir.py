@@ -5,21 +5,26 @@ OperationOutcome, and applying a JSON Patch (RFC 6902) to the patchable elements
 Code systems: typeCode LOINC (``http://loinc.org``) or TRE_A05 (``urn:oid:1.2.250.1.213.1.1.4.12``);
 visibility TRE_A07 (``urn:oid:1.2.250.1.213.1.1.4.13``); the INS by its OID (``urn:oid:1.2.250.1.213.1.4.8``
 NIR, ``.9`` NIA); professionals by IdNat (``urn:oid:1.2.250.1.71.4.2.1``). The archive flag is the
-PDSm ``isArchived`` extension; its canonical URL below was not checked against the published IG.
+PDSm ``isArchived`` extension. Profiles and extensions are those of IHE MHD 4.2 (Comprehensive) and of
+the ANS PDSm guide 3.1.1 (``ansforge/IG-fhir-partage-de-documents-de-sante``, built on MHD 4.2.0).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 
 from services.dmp import rendering
 from services.dmp.documents import CONFIDENTIALITE, confidentialite_of
-from services.dmp.errors import FhirInvalide
+from services.dmp.errors import FhirInvalide, InsIncoherent
 from services.dmp.identities import Identite
 from services.dmp.records import Document, Profile
+from services.dmp.repository.submissions import SubmissionSet
 from services.dmp.typecodes import CATEGORIES, LOINC, TYPES
 from shared.errors import SandboxError
 from shared.identifiers import OID_INS_NIA, OID_INS_NIR, OID_INS_NIR_DEMO, OID_INS_NIR_TEST
@@ -29,9 +34,26 @@ LOINC_URL: Final = "http://loinc.org"
 VISIBILITE_SYSTEM: Final = "urn:oid:1.2.250.1.213.1.1.4.13"
 IDNAT_SYSTEM: Final = "urn:oid:1.2.250.1.71.4.2.1"
 CATEGORIE_SYSTEM: Final = "urn:esante-sandbox:dmp:categorie"
-IS_ARCHIVED: Final = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/PDSm_IsArchived"
+IS_ARCHIVED: Final = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-ext-is-archived"
 INS_OIDS: Final = frozenset({OID_INS_NIR, OID_INS_NIA, OID_INS_NIR_TEST, OID_INS_NIR_DEMO})
 PATCHABLE: Final = frozenset({"securityLabel", "status", "extension"})
+MHD: Final = "https://profiles.ihe.net/ITI/MHD"
+PDSM: Final = "https://interop.esante.gouv.fr/ig/fhir/pdsm"
+DOCUMENT_PROFILES: Final = (
+    f"{MHD}/StructureDefinition/IHE.MHD.Comprehensive.DocumentReference",
+    f"{PDSM}/StructureDefinition/pdsm-comprehensive-document-reference",
+)
+SUBMISSION_PROFILES: Final = (
+    f"{MHD}/StructureDefinition/IHE.MHD.Comprehensive.SubmissionSet",
+    f"{PDSM}/StructureDefinition/pdsm-submissionset-comprehensive",
+)
+LIST_TYPES: Final = f"{MHD}/CodeSystem/MHDlistTypes"
+SOURCE_ID: Final = f"{MHD}/StructureDefinition/ihe-sourceId"
+DESIGNATION_TYPE: Final = f"{MHD}/StructureDefinition/ihe-designationType"
+URI: Final = "urn:ietf:rfc:3986"
+V3_CONFIDENTIALITY: Final = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+NORMAL: Final = {"system": V3_CONFIDENTIALITY, "code": "N", "display": "normal"}
+"""The label of a document with none of the DMP's visibility codes (MHD wants one securityLabel)."""
 _STATUS: Final = {"current": "current", "superseded": "superseded", "deleted": "entered-in-error"}
 _GENDER: Final = {"M": "male", "F": "female"}
 _ISSUE: Final = {
@@ -71,6 +93,94 @@ def searched_patient(reference: str | None, identifier: str | None) -> str:
     if not kind.endswith("Patient") or not ins:
         raise _invalid(f"patient must be Patient/<INS>, got {reference[:60]!r}", "fhir-search")
     return ins
+
+
+def check_strict(prefer: str | None, params: Iterable[str], served: frozenset[str]) -> None:
+    """Under ``Prefer: handling=strict`` an unknown search parameter is refused (else it is ignored)."""
+    if prefer is not None and "handling=strict" in prefer.replace(" ", ""):
+        unknown = sorted(set(params) - served)
+        if unknown:
+            raise _invalid(f"unknown search parameter {unknown[0][:40]!r}", "fhir-search")
+
+
+def codes_of(value: str | None) -> frozenset[str] | None:
+    """A token parameter's codes (comma: either), each without its ``system|``; None when absent."""
+    found = _codes(value)
+    return None if found is None else frozenset(found)
+
+
+def identifiers_of(value: str | None) -> frozenset[str] | None:
+    """An ``identifier`` parameter's values (``[system|]value``, comma: either)."""
+    if value is None:
+        return None
+    return frozenset(
+        part.rpartition("|")[2] if "|urn:" in part else part for part in value.split(",") if part
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ListCriteria:
+    """ITI-66's criteria; None: not asked."""
+
+    codes: frozenset[str] | None
+    statuses: frozenset[str] | None
+    low: int | None
+    high: int | None
+    designations: frozenset[str] | None
+    identifiers: frozenset[str] | None
+    source_ids: frozenset[str] | None
+
+    def match(self, found: SubmissionSet) -> bool:
+        uuid = f"urn:uuid:{_uuid(found.id)}"
+        return (
+            (self.codes is None or "submissionset" in self.codes)
+            and (self.statuses is None or "current" in self.statuses)
+            and (self.low is None or found.submitted_at >= self.low)
+            and (self.high is None or found.submitted_at <= self.high)
+            and (self.designations is None or found.designation_code in self.designations)
+            and (self.identifiers is None or bool({found.unique_id, uuid} & self.identifiers))
+            and (self.source_ids is None or found.source_id in self.source_ids)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentCriteria:
+    """ITI-67's criteria the DMP's own search does not apply; None: not asked. Instants in Unix ms."""
+
+    identifiers: frozenset[str] | None = None
+    date_low: int | None = None
+    date_high: int | None = None
+    author_given: str | None = None
+    author_family: str | None = None
+    security_labels: frozenset[str] | None = None
+
+    def match(self, doc: Document) -> bool:
+        words = (doc.auteur_nom or "").casefold().split()
+        labels = set(confidentialite_of(doc)) or {"N"}
+        return (
+            (self.identifiers is None or f"urn:uuid:{_uuid(doc.id)}" in self.identifiers)
+            and (self.date_low is None or doc.deposited_at >= self.date_low)
+            and (self.date_high is None or doc.deposited_at <= self.date_high)
+            and (self.author_given is None or _starts_a_word(words, self.author_given))
+            and (self.author_family is None or _starts_a_word(words, self.author_family))
+            and (self.security_labels is None or bool(labels & self.security_labels))
+        )
+
+
+def _starts_a_word(words: list[str], value: str) -> bool:
+    """FHIR's string search: a case-insensitive match of the start of a name (here, of any word of the
+    author's name, as the DMP keeps it whole)."""
+    wanted = value.casefold().strip()
+    return any(word.startswith(wanted) for word in words)
+
+
+def ms_bounds(values: list[str]) -> tuple[int | None, int | None]:
+    """A date parameter's bounds (``searched_period``) in Unix ms."""
+    low, high = searched_period(values)
+    return (
+        None if low is None else int(low.timestamp() * 1000),
+        None if high is None else int(high.timestamp() * 1000),
+    )
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -255,24 +365,38 @@ def replaces(resource: dict[str, Any]) -> str | None:
 
 
 def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None = None) -> dict[str, Any]:
-    """A stored document as a DocumentReference; ``attachment.url`` is its ``Binary`` under ``base`` (the
-    facade's absolute URL: ITI-68 Retrieve Document), and a read carries the bytes inline too."""
+    """A stored document as an MHD Comprehensive DocumentReference; ``attachment.url`` is its ``Binary``
+    under ``base`` (the facade's absolute URL: ITI-68 Retrieve Document), and a read carries the bytes
+    inline too. The author is contained, as MHD asks, with their IdNat (or the patient's INS)."""
     found = TYPES.get(doc.type_code)
     type_system = LOINC_URL if found is None or found.system == LOINC else f"urn:oid:{found.system}"
     attachment: dict[str, Any] = {
         "contentType": doc.format,
+        "language": "fr-FR",
         "size": doc.taille,
         "title": doc.titre,
         "creation": rendering.iso(doc.date_acte),
     }
-    if contenu is not None:
+    if contenu is not None:  # FHIR's hash is a SHA-1, the DMP keeps a SHA-256: given when the bytes are
         attachment["data"] = rendering.base64_of(contenu)
+        attachment["hash"] = rendering.base64_of(hashlib.sha1(contenu, usedforsecurity=False).digest())
     attachment["url"] = f"{base}/Binary/{doc.id}"
+    author_system = IDNAT_SYSTEM if doc.auteur_kind != "patient" else f"urn:oid:{oid}"
+    author: dict[str, Any] = {
+        "resourceType": "Practitioner" if doc.auteur_kind != "patient" else "Patient",
+        "id": "author",
+        "identifier": [{"system": author_system, "value": doc.auteur_id}],
+        "name": [{"text": doc.auteur_nom or doc.auteur_id}],
+    }
+    uuid = f"urn:uuid:{_uuid(doc.id)}"
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference",
         "id": doc.id,
+        "meta": {"profile": list(DOCUMENT_PROFILES)},
+        "contained": [author],
         "extension": [{"url": IS_ARCHIVED, "valueBoolean": bool(doc.archived)}],
-        "masterIdentifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{_uuid(doc.id)}"},
+        "masterIdentifier": {"use": "usual", "system": URI, "value": uuid},
+        "identifier": [{"use": "official", "system": URI, "value": uuid}],
         "status": _STATUS[doc.status],
         "type": {
             "coding": [
@@ -294,14 +418,15 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
                 ]
             }
         ],
-        "subject": {"identifier": {"system": f"urn:oid:{oid}", "value": doc.ins}},
+        "subject": {
+            "reference": f"{base}/Patient/{doc.ins}",
+            "identifier": {"system": f"urn:oid:{oid}", "value": doc.ins},
+        },
         "date": rendering.iso(doc.deposited_at),
         "author": [
             {
-                "identifier": {
-                    "system": IDNAT_SYSTEM if doc.auteur_kind != "patient" else f"urn:oid:{oid}",
-                    "value": doc.auteur_id,
-                },
+                "reference": "#author",
+                "identifier": {"system": author_system, "value": doc.auteur_id},
                 "display": doc.auteur_nom or doc.auteur_id,
             }
         ],
@@ -309,13 +434,14 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
         "context": {"period": {"start": rendering.iso(doc.date_acte)}},
     }
     labels = confidentialite_of(doc)
-    if labels:
-        resource["securityLabel"] = [
-            {"coding": [{"system": VISIBILITE_SYSTEM, "code": code}]} for code in labels
-        ]
+    resource["securityLabel"] = (
+        [{"coding": [{"system": VISIBILITE_SYSTEM, "code": code}]} for code in labels]
+        if labels
+        else [{"coding": [NORMAL]}]
+    )
     if doc.replaces is not None:
         resource["relatesTo"] = [
-            {"code": "replaces", "target": {"reference": f"DocumentReference/{doc.replaces}"}}
+            {"code": "replaces", "target": {"reference": f"{base}/DocumentReference/{doc.replaces}"}}
         ]
     return resource
 
@@ -339,6 +465,7 @@ def patient(profile: Profile) -> dict[str, Any]:
 
 
 MHD_RESPONDER = "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder"
+MHD_RECIPIENT = "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentRecipient"
 _OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 
 
@@ -348,15 +475,14 @@ def _search(*names: tuple[str, str]) -> list[dict[str, str]]:
 
 def capability_statement(base: str, issuer: str) -> dict[str, Any]:
     """What the facade serves, and no more: the resources, interactions and search parameters its
-    routes implement. It instantiates the MHD Document Responder (ITI-67, ITI-68); the Document
-    Recipient (ITI-65 transaction bundles) is not served yet."""
+    routes implement, as an MHD Document Recipient (ITI-65) and Document Responder (ITI-66, 67, 68)."""
     endpoint = f"{issuer}/protocol/openid-connect"
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": "2026-12-07",
         "kind": "instance",
-        "instantiates": [MHD_RESPONDER],
+        "instantiates": [MHD_RECIPIENT, MHD_RESPONDER],
         "software": {"name": "esante-sandbox DMP FHIR facade"},
         "implementation": {"description": "esante-sandbox: DMP, FHIR R4 facade", "url": base},
         "fhirVersion": "4.0.1",
@@ -394,6 +520,7 @@ def capability_statement(base: str, issuer: str) -> dict[str, Any]:
                     },
                     {
                         "type": "DocumentReference",
+                        "supportedProfile": [DOCUMENT_PROFILES[0]],
                         "interaction": [
                             {"code": "create"},
                             {"code": "read"},
@@ -403,14 +530,36 @@ def capability_statement(base: str, issuer: str) -> dict[str, Any]:
                         "searchParam": _search(
                             ("patient", "reference"),
                             ("patient.identifier", "token"),
+                            ("identifier", "token"),
                             ("status", "token"),
                             ("type", "token"),
                             ("category", "token"),
                             ("period", "date"),
+                            ("creation", "date"),
+                            ("date", "date"),
+                            ("author.given", "string"),
+                            ("author.family", "string"),
+                            ("security-label", "token"),
+                        ),
+                    },
+                    {
+                        "type": "List",
+                        "supportedProfile": [SUBMISSION_PROFILES[0]],
+                        "interaction": [{"code": "read"}, {"code": "search-type"}],
+                        "searchParam": _search(
+                            ("patient", "reference"),
+                            ("patient.identifier", "token"),
+                            ("code", "token"),
+                            ("status", "token"),
+                            ("date", "date"),
+                            ("designationType", "token"),
+                            ("identifier", "token"),
+                            ("sourceId", "token"),
                         ),
                     },
                     {"type": "Binary", "interaction": [{"code": "read"}]},
                 ],
+                "interaction": [{"code": "transaction", "documentation": "ITI-65 Provide Document Bundle"}],
             }
         ],
     }
@@ -465,8 +614,9 @@ def bundle(
     return found
 
 
-def operation_outcome(exc: SandboxError) -> dict[str, Any]:
-    """A SandboxError as an OperationOutcome: the stable code in details.coding, the rule in diagnostics."""
+def operation_outcome(exc: SandboxError, expression: str | None = None) -> dict[str, Any]:
+    """A SandboxError as an OperationOutcome: the stable code in details.coding, the rule in diagnostics,
+    and ``expression`` the element it is about (``Bundle.entry[2]``)."""
     issue_code = _ISSUE.get(exc.status, "invalid" if exc.status < 500 else "transient")
     if exc.status == 422:
         issue_code = "processing" if exc.code.isdigit() else "invalid"
@@ -481,6 +631,7 @@ def operation_outcome(exc: SandboxError) -> dict[str, Any]:
                     "text": exc.detail,
                 },
                 "diagnostics": f"rule={exc.rule}" if exc.rule else "rule=none",
+                **({"expression": [expression]} if expression else {}),
             }
         ],
     }
@@ -563,7 +714,9 @@ def patched_state(resource: dict[str, Any]) -> tuple[str, bool, set[str]]:
         raise _invalid(f"status {status!r} is not current, superseded or entered-in-error", "fhir-patch")
     archived = False
     for extension in _list(resource.get("extension"), "extension"):
-        if isinstance(extension, dict) and str(extension.get("url", "")).lower().endswith("isarchived"):
+        if isinstance(extension, dict) and str(extension.get("url", "")).lower().replace("-", "").endswith(
+            "isarchived"
+        ):
             value = extension.get("valueBoolean")
             if not isinstance(value, bool):
                 raise _invalid("the isArchived extension needs valueBoolean", "fhir-patch")
@@ -572,9 +725,268 @@ def patched_state(resource: dict[str, Any]) -> tuple[str, bool, set[str]]:
     for label in _list(resource.get("securityLabel"), "securityLabel"):
         for coding in _list(_dict(label, "securityLabel[]").get("coding"), "securityLabel.coding"):
             code = coding.get("code") if isinstance(coding, dict) else None
+            if isinstance(coding, dict) and coding.get("system") == V3_CONFIDENTIALITY and code == "N":
+                continue
             if code not in CONFIDENTIALITE:
                 raise _invalid(
                     f"securityLabel {code!r} is not one of {', '.join(CONFIDENTIALITE)}", "fhir-patch"
                 )
             codes.add(str(code))
     return str(status), archived, codes
+
+
+# --- ITI-65 Provide Document Bundle ----------
+
+
+@dataclass(frozen=True, slots=True)
+class ProvidedSubmission:
+    """The SubmissionSet List of a bundle, as the DMP keeps it."""
+
+    index: int
+    unique_id: str
+    source_id: str
+    designation: tuple[str, str, str]
+    title: str | None
+    document_urls: tuple[str, ...]
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProvidedDocument:
+    index: int
+    full_url: str
+    resource: dict[str, Any]
+    binary_index: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProvidedBundle:
+    submission: ProvidedSubmission
+    documents: tuple[ProvidedDocument, ...]
+    binaries: dict[int, str]
+    """Entry index of each Binary -> the fullUrl of the DocumentReference whose content it is."""
+
+
+class BundleEntryError(Exception):
+    """A refusal about one entry of a bundle: the OperationOutcome names it (``Bundle.entry[i]``)."""
+
+    def __init__(self, index: int, error: SandboxError) -> None:
+        super().__init__(error.detail)
+        self.index = index
+        self.error = error
+
+
+def _entry_error(index: int, detail: str) -> BundleEntryError:
+    return BundleEntryError(index, _invalid(f"entry {index}: {detail}", "fhir-bundle"))
+
+
+def _coding(concept: Any) -> dict[str, Any] | None:
+    if not isinstance(concept, dict):
+        return None
+    return next(
+        (c for c in _list(concept.get("coding"), "coding") if isinstance(c, dict) and c.get("code")), None
+    )
+
+
+def _extension_value(resource: dict[str, Any], url: str, kind: str) -> Any:
+    for extension in _list(resource.get("extension"), "extension"):
+        if isinstance(extension, dict) and extension.get("url") == url:
+            return extension.get(kind)
+    return None
+
+
+def _submission(index: int, resource: dict[str, Any]) -> ProvidedSubmission:
+    source = _extension_value(resource, SOURCE_ID, "valueIdentifier")
+    if not isinstance(source, dict) or not str(source.get("value") or "").strip():
+        raise _entry_error(index, f"the SubmissionSet needs the extension {SOURCE_ID} (valueIdentifier)")
+    designation = _coding(_extension_value(resource, DESIGNATION_TYPE, "valueCodeableConcept"))
+    if designation is None:
+        raise _entry_error(index, f"the SubmissionSet needs the extension {DESIGNATION_TYPE} (a coding)")
+    unique_id = next(
+        (
+            str(i.get("value"))
+            for i in _list(resource.get("identifier"), "List.identifier")
+            if isinstance(i, dict) and str(i.get("value") or "").startswith("urn:oid:")
+        ),
+        None,
+    )
+    if unique_id is None:
+        raise _entry_error(index, "the SubmissionSet needs its uniqueId (an identifier urn:oid:...)")
+    subject = resource.get("subject")
+    reference = subject.get("reference") if isinstance(subject, dict) else None
+    identifier = subject.get("identifier") if isinstance(subject, dict) else None
+    if isinstance(reference, str) and "Patient/" in reference:
+        patient_ins = reference.rstrip("/").rpartition("/")[2]
+    elif isinstance(identifier, dict) and identifier.get("value"):
+        patient_ins = str(identifier["value"])
+    else:
+        raise _entry_error(index, "the SubmissionSet needs its subject (Patient/<INS> or the INS identifier)")
+    items = []
+    for position, entry in enumerate(_list(resource.get("entry"), "List.entry")):
+        item = entry.get("item") if isinstance(entry, dict) else None
+        reference = item.get("reference") if isinstance(item, dict) else None
+        if not isinstance(reference, str) or not reference:
+            raise _entry_error(index, f"List.entry[{position}].item names no reference")
+        items.append(reference)
+    return ProvidedSubmission(
+        index=index,
+        unique_id=unique_id[:128],
+        source_id=str(source["value"])[:128],
+        designation=(
+            str(designation.get("system") or "")[:128],
+            str(designation["code"])[:64],
+            str(designation.get("display") or "")[:255],
+        ),
+        title=None if resource.get("title") is None else str(resource["title"])[:255],
+        document_urls=tuple(items),
+        subject=patient_ins.strip().upper(),
+    )
+
+
+def check_subject(submission: ProvidedSubmission, ins: str) -> None:
+    """The SubmissionSet is about the patient of its documents (904 otherwise, as a document's INS)."""
+    if submission.subject != ins:
+        raise BundleEntryError(
+            submission.index,
+            InsIncoherent(
+                f"the SubmissionSet's subject {submission.subject[:20]} is not {ins}", rule="ins-mismatch"
+            ),
+        )
+
+
+def provided_bundle(body: Any) -> ProvidedBundle:
+    """Read an ITI-65 transaction Bundle (MHD Comprehensive): one SubmissionSet List, its
+    DocumentReferences, their Binaries (or inline ``attachment.data``). Nothing is checked against the
+    DMP here; every structural refusal names its entry."""
+    bundle_ = _dict(body, "the body")
+    if bundle_.get("resourceType") != "Bundle" or bundle_.get("type") != "transaction":
+        raise _invalid("ITI-65 takes a Bundle of type transaction", "fhir-bundle")
+    entries = _list(bundle_.get("entry"), "Bundle.entry")
+    submissions: list[ProvidedSubmission] = []
+    documents: list[ProvidedDocument] = []
+    binaries: dict[str, tuple[int, dict[str, Any]]] = {}
+    seen_urls: set[str] = set()
+    for index, raw in enumerate(entries):
+        if not isinstance(raw, dict) or not isinstance(raw.get("resource"), dict):
+            raise _entry_error(index, "an entry needs a resource")
+        resource: dict[str, Any] = raw["resource"]
+        kind = resource.get("resourceType")
+        request: dict[str, Any] = raw["request"] if isinstance(raw.get("request"), dict) else {}
+        if request.get("method") != "POST" or str(request.get("url", "")).rstrip("/") != kind:
+            raise _entry_error(index, f"request must be POST {kind} (the DMP creates every resource)")
+        full_url = str(raw.get("fullUrl") or "")
+        if not full_url or full_url in seen_urls:
+            raise _entry_error(index, "every entry needs its own fullUrl (urn:uuid:...)")
+        seen_urls.add(full_url)
+        if kind == "List":
+            code = _coding(resource.get("code"))
+            if code is None or code.get("code") != "submissionset":
+                raise _entry_error(index, "a List must be the SubmissionSet (code submissionset; no folders)")
+            submissions.append(_submission(index, resource))
+        elif kind == "DocumentReference":
+            documents.append(ProvidedDocument(index, full_url, resource, None))
+        elif kind == "Binary":
+            binaries[full_url] = (index, resource)
+        else:
+            raise _entry_error(index, f"{kind!r} is not part of a Provide Document Bundle")
+    if len(submissions) != 1:
+        raise _invalid(
+            f"the bundle needs exactly one SubmissionSet List, has {len(submissions)}", "fhir-bundle"
+        )
+    if not documents:
+        raise _invalid("the bundle provides no DocumentReference", "fhir-bundle")
+    submission = submissions[0]
+    urls = {d.full_url for d in documents}
+    for reference in submission.document_urls:
+        if reference not in urls:
+            raise _entry_error(
+                submission.index, f"the SubmissionSet lists {reference[:60]!r}, not in the bundle"
+            )
+    resolved: list[ProvidedDocument] = []
+    used: dict[int, str] = {}
+    for document in documents:
+        if document.full_url not in submission.document_urls:
+            raise _entry_error(document.index, "the SubmissionSet does not list this DocumentReference")
+        attachment = _attachment(document)
+        url = attachment.get("url") if isinstance(attachment.get("url"), str) else None
+        binary_index = None
+        if "data" not in attachment:
+            if url not in binaries:
+                raise _entry_error(
+                    document.index, "content[0].attachment has neither data nor the url of a Binary"
+                )
+            binary_index, found = binaries[str(url)]
+            if binary_index in used:
+                raise _entry_error(binary_index, "a Binary is the content of one document only")
+            used[binary_index] = document.full_url
+            attachment["data"] = str(found.get("data") or "")
+            attachment.setdefault("contentType", found.get("contentType"))
+        resolved.append(ProvidedDocument(document.index, document.full_url, document.resource, binary_index))
+    for url, (index, _) in binaries.items():
+        if index not in used:
+            raise _entry_error(index, f"no DocumentReference points to the Binary {url[:60]!r}")
+    return ProvidedBundle(submission, tuple(resolved), used)
+
+
+def _attachment(document: ProvidedDocument) -> dict[str, Any]:
+    """The attachment of a provided DocumentReference, copied so that resolving its Binary does not
+    change what the client sent (the copy replaces the resource's content)."""
+    contents = _list(document.resource.get("content"), "content")
+    if not contents:
+        raise _entry_error(document.index, "content[0].attachment is required")
+    first = _dict(contents[0], "content[0]")
+    attachment = dict(_dict(first.get("attachment"), "content[0].attachment"))
+    document.resource["content"] = [{**first, "attachment": attachment}, *contents[1:]]
+    return attachment
+
+
+def transaction_response(locations: list[str]) -> dict[str, Any]:
+    """ITI-65's answer: one entry per entry of the request, in its order, each created."""
+    return {
+        "resourceType": "Bundle",
+        "meta": {"profile": [f"{MHD}/StructureDefinition/IHE.MHD.ProvideDocumentBundleResponse"]},
+        "type": "transaction-response",
+        "entry": [{"response": {"status": "201 Created", "location": location}} for location in locations],
+    }
+
+
+def submission_set(found: SubmissionSet, base: str, visible: list[str]) -> dict[str, Any]:
+    """A kept submission set as the MHD Comprehensive SubmissionSet List; its entries are the documents
+    of ``visible`` (those the reader may see, in the set's order)."""
+    system, code, display = found.designation_system, found.designation_code, found.designation_display
+    designation: dict[str, Any] = {"code": code}
+    if system:
+        designation["system"] = system
+    if display:
+        designation["display"] = display
+    resource: dict[str, Any] = {
+        "resourceType": "List",
+        "id": found.id,
+        "meta": {"profile": list(SUBMISSION_PROFILES)},
+        "contained": [
+            {
+                "resourceType": "Practitioner",
+                "id": "source",
+                "identifier": [{"system": IDNAT_SYSTEM, "value": found.author_id}],
+                "name": [{"text": found.author_nom or found.author_id}],
+            }
+        ],
+        "extension": [
+            {"url": SOURCE_ID, "valueIdentifier": {"value": found.source_id}},
+            {"url": DESIGNATION_TYPE, "valueCodeableConcept": {"coding": [designation]}},
+        ],
+        "identifier": [
+            {"use": "usual", "system": URI, "value": found.unique_id},
+            {"use": "official", "system": URI, "value": f"urn:uuid:{_uuid(found.id)}"},
+        ],
+        "status": "current",
+        "mode": "working",
+        "code": {"coding": [{"system": LIST_TYPES, "code": "submissionset"}]},
+        "subject": {"reference": f"{base}/Patient/{found.ins}"},
+        "date": rendering.iso(found.submitted_at),
+        "source": {"reference": "#source"},
+        "entry": [{"item": {"reference": f"{base}/DocumentReference/{doc_id}"}} for doc_id in visible],
+    }
+    if found.title:
+        resource["title"] = found.title
+    return resource

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, NamedTuple
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Connection
 
 from services.dmp import consultation, documents, fhir, identities, lifecycle, matrix_store, rendering
 from services.dmp.access import parse_mode
-from services.dmp.errors import DmpInexistant, FhirInvalide
+from services.dmp.errors import DmpInexistant, DocumentInconnu, FhirInvalide
 from services.dmp.lifecycle import ms
-from services.dmp.records import Profile
+from services.dmp.records import Document, Profile
 from services.dmp.repository import profiles as profile_rows
+from services.dmp.repository import submissions
 from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder, read_as_professional
 from services.dmp.schemas import FhirResource, OperationOutcome
 from shared.app import BINARY, StrictJsonRoute
-from shared.auth import require_professional
+from shared.auth import ProfessionalActor, require_professional
 from shared.dependencies import ActorDep, TenantDep
 from shared.errors import SandboxError
 from shared.runtime import Runtime
@@ -70,9 +72,43 @@ class FhirRoute(StrictJsonRoute):
 
 
 _ITI67_PARAMETERS: Final = frozenset(
-    {"patient", "patient.identifier", "status", "type", "category", "period", "_count", "_offset"}
+    {
+        "patient",
+        "patient.identifier",
+        "identifier",
+        "status",
+        "type",
+        "category",
+        "period",
+        "creation",
+        "date",
+        "author.given",
+        "author.family",
+        "security-label",
+        "_count",
+        "_offset",
+    }
 )
 """The search parameters ITI-67 serves (the others are ignored, or refused when strict)."""
+_ITI66_PARAMETERS: Final = frozenset(
+    {"patient", "patient.identifier", "code", "status", "date", "designationType", "identifier", "sourceId"}
+)
+
+
+PatientIdentifier = Annotated[
+    str | None, Query(alias="patient.identifier", description="urn:oid:1.2.250.1.213.1.4.8|<INS>")
+]
+PatientReference = Annotated[
+    str | None, Query(max_length=300, description="The Patient: `Patient/<INS>` or its absolute URL")
+]
+Prefer = Annotated[str | None, Header(description="handling=strict refuses unknown parameters")]
+
+
+class Prepared(NamedTuple):
+    previous: str | None
+    """The document a replacement replaces."""
+    ins: str
+    new: documents.NewDocument
 
 
 def active_profile(tenant: Tenant, matricule: str) -> Profile | None:
@@ -140,23 +176,9 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
             raise DmpInexistant(f"no active DMP for {ins!r}", rule="dmp-exists")
         return _fhir(fhir.patient(found))
 
-    @router.post(
-        "/DocumentReference",
-        status_code=201,
-        response_model=None,
-        responses=_answers(201, "The DocumentReference stored"),
-    )
-    async def provide_document(
-        request: Request,
-        tenant: TenantDep,
-        actor: ActorDep,
-        resource: Annotated[
-            dict[str, Any], Body(media_type=fhir.FHIR_JSON, description="A DocumentReference")
-        ],
-    ) -> Response:
-        """ITI-65: feed a DocumentReference (contained Patient with the INS and traits, inline
-        attachment); ``relatesTo`` ``replaces`` makes it a new version of another."""
-        pro = require_professional(actor)
+    async def prepared(request: Request, tenant: Tenant, resource: dict[str, Any]) -> Prepared:
+        """What a provided DocumentReference asks to store, checked as every deposit is (the INS with
+        INSi, the content); nothing is written."""
         fields = fhir.document_fields(resource)
         identite = fhir.identite(resource)
         previous = fhir.replaces(resource)
@@ -183,12 +205,211 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
             contenu_b64=fields["contenu"],
             confidentialite=fields["confidentialite"],
         )
+        return Prepared(previous, path_ins, new)
+
+    def stored(conn: Connection, pro: ProfessionalActor, asked: Prepared, now: int) -> Document:
+        if asked.previous is None:
+            return documents.deposit(conn, documents.Deposit(asked.ins, pro, asked.new, now))
+        return documents.replace_document(conn, asked.previous, pro, asked.new, None, now)
+
+    @router.post(
+        "",
+        response_model=None,
+        responses=_answers(200, "The transaction-response Bundle: a Location per entry"),
+    )
+    async def provide_document_bundle(
+        request: Request,
+        tenant: TenantDep,
+        actor: ActorDep,
+        body: Annotated[
+            dict[str, Any],
+            Body(media_type=fhir.FHIR_JSON, description="A transaction Bundle (MHD Comprehensive)"),
+        ],
+    ) -> Response:
+        """ITI-65 Provide Document Bundle: a SubmissionSet List, its DocumentReferences and their Binaries
+        (or inline `attachment.data`). All or nothing: one refused document writes nothing, and the
+        OperationOutcome names its entry (`Bundle.entry[i]`) and the DMP's code. `relatesTo` `replaces`
+        replaces a document (its author only; the old one becomes superseded)."""
+        pro = require_professional(actor)
+        try:
+            provided = fhir.provided_bundle(body)
+            asked: list[Prepared] = []
+            for document in provided.documents:
+                try:
+                    asked.append(await prepared(request, tenant, document.resource))
+                except SandboxError as exc:
+                    raise fhir.BundleEntryError(document.index, exc) from exc
+            ins = asked[0].ins
+            for document, each in zip(provided.documents, asked, strict=True):
+                if each.ins != ins:
+                    raise fhir.BundleEntryError(
+                        document.index,
+                        FhirInvalide("a bundle provides documents of one patient", rule="fhir-bundle"),
+                    )
+            submission = provided.submission
+            fhir.check_subject(submission, ins)
+            now = ms(tenant.clock.now())
+            with tenant.unit_of_work() as conn:
+                docs: dict[str, Document] = {}
+                for document, each in zip(provided.documents, asked, strict=True):
+                    try:
+                        docs[document.full_url] = stored(conn, pro, each, now)
+                    except SandboxError as exc:
+                        raise fhir.BundleEntryError(document.index, exc) from exc
+                submission_id = documents.new_id()
+                submissions.insert_submission(
+                    conn,
+                    submissions.SubmissionSet(
+                        id=submission_id,
+                        ins=ins,
+                        unique_id=submission.unique_id,
+                        source_id=submission.source_id,
+                        designation_system=submission.designation[0],
+                        designation_code=submission.designation[1],
+                        designation_display=submission.designation[2],
+                        title=submission.title,
+                        author_id=pro.idnat,
+                        author_nom=f"{pro.prenom} {pro.nom}".strip(),
+                        submitted_at=now,
+                        document_ids=tuple(docs[url].id for url in submission.document_urls),
+                    ),
+                )
+        except fhir.BundleEntryError as exc:
+            outcome = fhir.operation_outcome(exc.error, expression=f"Bundle.entry[{exc.index}]")
+            return _fhir(outcome, exc.error.status, exc.error.headers)
+        url = base(request)
+        by_index = {d.index: docs[d.full_url] for d in provided.documents}
+        locations = []
+        for index in range(len(body["entry"])):
+            if index == submission.index:
+                locations.append(f"{url}/List/{submission_id}")
+            elif index in by_index:
+                locations.append(f"{url}/DocumentReference/{by_index[index].id}")
+            else:
+                locations.append(f"{url}/Binary/{docs[provided.binaries[index]].id}")
+        return _fhir(fhir.transaction_response(locations))
+
+    def visible_sets(
+        tenant: Tenant,
+        actor: ActorDep,
+        matricule: str,
+        submission_id: str | None,
+        access_mode: str | None,
+        access_justification: str | None,
+    ) -> tuple[list[submissions.SubmissionSet], set[str]]:
+        """The patient's submission sets and the ids of the documents this professional may see, by
+        the rules of a search (the access is traced as a search's)."""
+        pro = require_professional(actor)
+        now = ms(tenant.clock.now())
+        search = consultation.Search(
+            matricule,
+            pro,
+            parse_mode(access_mode),
+            access_justification,
+            documents.Filtre(statut="all"),
+            matrix_store.matrice_of(tenant),
+            now,
+        )
+        with tenant.unit_of_work() as conn:
+            _, found, _ = consultation.search_documents(conn, search)
+            sets = submissions.submissions_of(conn, matricule, submission_id)
+        return sets, {d.id for d in found}
+
+    @router.get("/List/{list_id}", response_model=None, responses=_answers(200, "The SubmissionSet List"))
+    async def read_list(
+        request: Request,
+        tenant: TenantDep,
+        actor: ActorDep,
+        list_id: DocumentPath,
+        access_mode: AccessMode = None,
+        access_justification: AccessJustification = None,
+    ) -> Response:
+        """A SubmissionSet, with the documents of it this professional may see (404 when none)."""
+        require_professional(actor)
+        with tenant.reading() as conn:
+            ins = submissions.ins_of_submission(conn, list_id)
+        if ins is None:
+            raise DocumentInconnu(f"no submission set {list_id!r}", rule="submission-set-exists")
+        sets, visible = visible_sets(tenant, actor, ins, list_id, access_mode, access_justification)
+        entries = [d for d in sets[0].document_ids if d in visible] if sets else []
+        if not entries:
+            raise DocumentInconnu(f"no submission set {list_id!r}", rule="submission-set-exists")
+        return _fhir(fhir.submission_set(sets[0], base(request), entries))
+
+    @router.get("/List", response_model=None, responses=_answers(200, "Bundle of SubmissionSet List"))
+    async def find_document_lists(
+        request: Request,
+        tenant: TenantDep,
+        actor: ActorDep,
+        patient_identifier: PatientIdentifier = None,
+        patient: PatientReference = None,
+        code: Annotated[
+            str | None, Query(max_length=300, description="submissionset (folders: none)")
+        ] = None,
+        status: Annotated[str | None, Query(max_length=100, description="current")] = None,
+        date: Annotated[
+            list[str] | None, Query(max_length=2, description="When it was submitted: ge2026-01-01...")
+        ] = None,
+        designation_type: Annotated[
+            str | None,
+            Query(alias="designationType", max_length=500, description="[system|]code, comma: either"),
+        ] = None,
+        identifier: Annotated[
+            str | None,
+            Query(max_length=500, description="uniqueId (urn:oid:...) or entryUUID (urn:uuid:...)"),
+        ] = None,
+        source_id: Annotated[
+            str | None, Query(alias="sourceId", max_length=500, description="[system|]OID")
+        ] = None,
+        prefer: Prefer = None,
+        access_mode: AccessMode = None,
+        access_justification: AccessJustification = None,
+    ) -> Response:
+        """ITI-66 Find Document Lists: the patient's SubmissionSets, each with the documents this
+        professional may see (a set with none is left out), newest first."""
+        require_professional(actor)
+        fhir.check_strict(prefer, request.query_params, _ITI66_PARAMETERS)
+        matricule = identities.check_ins(fhir.searched_patient(patient, patient_identifier))
+        low, high = fhir.searched_period(date or [])
+        sets, visible = visible_sets(tenant, actor, matricule, None, access_mode, access_justification)
+        wanted = fhir.ListCriteria(
+            codes=fhir.codes_of(code),
+            statuses=fhir.codes_of(status),
+            low=None if low is None else ms(low),
+            high=None if high is None else ms(high),
+            designations=fhir.codes_of(designation_type),
+            identifiers=fhir.identifiers_of(identifier),
+            source_ids=fhir.codes_of(source_id),
+        )
+        url = base(request)
+        found = []
+        for each in sets:
+            entries = [d for d in each.document_ids if d in visible]
+            if entries and wanted.match(each):
+                found.append(fhir.submission_set(each, url, entries))
+        return _fhir(fhir.bundle(found, url))
+
+    @router.post(
+        "/DocumentReference",
+        status_code=201,
+        response_model=None,
+        responses=_answers(201, "The DocumentReference stored"),
+    )
+    async def provide_document(
+        request: Request,
+        tenant: TenantDep,
+        actor: ActorDep,
+        resource: Annotated[
+            dict[str, Any], Body(media_type=fhir.FHIR_JSON, description="A DocumentReference")
+        ],
+    ) -> Response:
+        """Feed one DocumentReference (contained Patient with the INS and traits, inline attachment), the
+        single-resource form of ITI-65; ``relatesTo`` ``replaces`` makes it a new version of another."""
+        pro = require_professional(actor)
+        asked = await prepared(request, tenant, resource)
         now = ms(tenant.clock.now())
         with tenant.unit_of_work() as conn:
-            if previous is None:
-                doc = documents.deposit(conn, documents.Deposit(path_ins, pro, new, now))
-            else:
-                doc = documents.replace_document(conn, previous, pro, new, None, now)
+            doc = stored(conn, pro, asked, now)
             oid = identities.profile_oid(conn, doc.ins)
         location = f"{base(request)}/DocumentReference/{doc.id}"
         return _fhir(fhir.document_reference(doc, oid, base(request)), 201, {"Location": location})
@@ -202,12 +423,8 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         request: Request,
         tenant: TenantDep,
         actor: ActorDep,
-        patient_identifier: Annotated[
-            str | None, Query(alias="patient.identifier", description="urn:oid:1.2.250.1.213.1.4.8|<INS>")
-        ] = None,
-        patient: Annotated[
-            str | None, Query(max_length=300, description="The Patient: `Patient/<INS>` or its absolute URL")
-        ] = None,
+        patient_identifier: PatientIdentifier = None,
+        patient: PatientReference = None,
         status: Annotated[str | None, Query(pattern="^(current|superseded)$")] = None,
         type: Annotated[
             str | None, Query(max_length=500, description="[system|]typeCode, comma: either")
@@ -219,13 +436,34 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         period: Annotated[
             list[str] | None, Query(max_length=2, description="The act's date: ge2026-01-01, le2026-12-31...")
         ] = None,
+        identifier: Annotated[
+            str | None, Query(max_length=500, description="[system|]urn:uuid:... (entryUUID or uniqueId)")
+        ] = None,
+        creation: Annotated[
+            list[str] | None, Query(max_length=2, description="attachment.creation (the act's date): ge, le")
+        ] = None,
+        date: Annotated[
+            list[str] | None, Query(max_length=2, description="When the DMP received it: ge, le")
+        ] = None,
+        author_given: Annotated[
+            str | None,
+            Query(alias="author.given", max_length=100, description="Start of a word of the author's name"),
+        ] = None,
+        author_family: Annotated[
+            str | None,
+            Query(alias="author.family", max_length=100, description="Start of a word of the author's name"),
+        ] = None,
+        security_label: Annotated[
+            str | None,
+            Query(
+                alias="security-label", max_length=500, description="MASQUE_PS, INVISIBLE_PATIENT..., or N"
+            ),
+        ] = None,
         count: Annotated[int, Query(alias="_count", ge=1, le=500, description="Entries per page")] = 100,
         offset: Annotated[
             int, Query(alias="_offset", ge=0, le=100_000, description="First entry of the page")
         ] = 0,
-        prefer: Annotated[
-            str | None, Header(description="handling=strict refuses unknown parameters")
-        ] = None,
+        prefer: Prefer = None,
         access_mode: AccessMode = None,
         access_justification: AccessJustification = None,
     ) -> Response:
@@ -233,17 +471,23 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         Paged by `_count` (`Bundle.link` `next`); an unknown parameter is ignored, as FHIR's lenient
         handling says, or refused under `Prefer: handling=strict`."""
         pro = require_professional(actor)
-        if prefer is not None and "handling=strict" in prefer.replace(" ", ""):
-            unknown = sorted(set(request.query_params) - _ITI67_PARAMETERS)
-            if unknown:
-                raise FhirInvalide(f"unknown search parameter {unknown[0][:40]!r}", rule="fhir-search")
+        fhir.check_strict(prefer, request.query_params, _ITI67_PARAMETERS)
         matricule = identities.check_ins(fhir.searched_patient(patient, patient_identifier))
         mode = parse_mode(access_mode)
-        low, high = fhir.searched_period(period or [])
+        low, high = fhir.ms_bounds([*(period or []), *(creation or [])])
+        date_low, date_high = fhir.ms_bounds(date or [])
+        also = fhir.DocumentCriteria(
+            identifiers=fhir.identifiers_of(identifier),
+            date_low=date_low,
+            date_high=date_high,
+            author_given=author_given,
+            author_family=author_family,
+            security_labels=fhir.codes_of(security_label),
+        )
         wanted = documents.Filtre(
             type_codes=fhir.searched_types(type, category),
-            date_from=None if low is None else ms(low),
-            date_to=None if high is None else ms(high),
+            date_from=low,
+            date_to=high,
             statut={"current": "current", "superseded": "superseded"}.get(status or "", "all"),
         )
         now = ms(tenant.clock.now())
@@ -251,6 +495,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
         with tenant.unit_of_work() as conn:
             session, found, _ = consultation.search_documents(conn, search)
+        found = tuple(d for d in found if also.match(d))
         oid = session.profile.oid
         url = base(request)
         page = found[offset : offset + count]

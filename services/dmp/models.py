@@ -148,3 +148,34 @@ class DmpMatrice(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document: Mapped[str] = mapped_column(Text)
     uploaded_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class DmpSubmissionSet(Base):
+    """A submission set (XDS, the FHIR SubmissionSet List): the documents one ITI-65 bundle provided."""
+
+    __tablename__ = "dmp_submission_set"
+    __table_args__ = (Index("ix_dmp_submission_set_ins", "ins", "submitted_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ins: Mapped[str] = mapped_column(String(15))
+    unique_id: Mapped[str] = mapped_column(String(128), doc="uniqueId (urn:oid:...) as the source gave it")
+    source_id: Mapped[str] = mapped_column(String(128), doc="sourceId: the OID of the sending system")
+    designation_system: Mapped[str] = mapped_column(String(128))
+    designation_code: Mapped[str] = mapped_column(String(64), doc="contentTypeCode (designationType)")
+    designation_display: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(255))
+    author_id: Mapped[str] = mapped_column(String(40), doc="IdNat of the professional who submitted it")
+    author_nom: Mapped[str] = mapped_column(String(200))
+    submitted_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class DmpSubmissionEntry(Base):
+    """The documents of a submission set, in the bundle's order."""
+
+    __tablename__ = "dmp_submission_entry"
+
+    submission_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("dmp_submission_set.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(32))

@@ -20,6 +20,10 @@ from referencing.jsonschema import DRAFT202012
 
 _JSON = re.compile(r"^application/(.+\+)?json$")
 
+FHIR_SEEN: list[dict[str, Any]] = []
+"""Every FHIR resource the suite's clients received (searchsets, transaction responses,
+OperationOutcomes, the CapabilityStatement...): ``tests/test_fhir_r4.py`` validates them as R4."""
+
 
 @dataclass(frozen=True)
 class _Operation:
@@ -106,6 +110,10 @@ class SpecConformance:
         )
         if found is not None:
             raise AssertionError(f"the answer does not match the spec: {found}")
+        if response.headers.get("content-type", "").startswith("application/fhir+json"):
+            resource = json.loads(response.content)
+            if isinstance(resource, dict) and "resourceType" in resource:
+                FHIR_SEEN.append(resource)
 
 
 def _pointed_at(schema: Any, uri: str) -> Any:

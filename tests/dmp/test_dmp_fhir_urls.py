@@ -24,20 +24,20 @@ async def test_metadata_says_what_the_facade_serves_and_where_to_get_a_token(dmp
     assert capability["resourceType"] == "CapabilityStatement"
     assert capability["fhirVersion"] == "4.0.1"
     assert capability["instantiates"] == [
-        "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder"
+        "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentRecipient",
+        "https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder",
     ]
     assert capability["format"] == ["application/fhir+json"]
     rest = capability["rest"][0]
     served = {r["type"]: r for r in rest["resource"]}
-    assert set(served) == {"Patient", "DocumentReference", "Binary"}
-    assert {p["name"] for p in served["DocumentReference"]["searchParam"]} == {
-        "patient",
-        "patient.identifier",
-        "status",
-        "type",
-        "category",
-        "period",
-    }
+    assert set(served) == {"Patient", "DocumentReference", "List", "Binary"}
+    assert rest["interaction"] == [{"code": "transaction", "documentation": "ITI-65 Provide Document Bundle"}]
+    # What the CapabilityStatement names is what the routes serve: each parameter is one they take.
+    spec = (await dmp.http.get("/dmp/openapi.json")).json()["paths"]
+    for kind, path in (("DocumentReference", "/fhir/DocumentReference"), ("List", "/fhir/List")):
+        taken = {p["name"] for p in spec[path]["get"]["parameters"] if p["in"] == "query"}
+        named = {p["name"] for p in served[kind]["searchParam"]}
+        assert named <= taken, named - taken
     uris = {e["url"]: e["valueUri"] for e in rest["security"]["extension"][0]["extension"]}
     smart = (await dmp.http.get("/dmp/fhir/.well-known/smart-configuration")).json()
     discovery = (await dmp.http.get("/psc/.well-known/openid-configuration")).json()

@@ -17,7 +17,7 @@ from sqlalchemy import (
 
 from services.dmp.records import Document, Profile
 from services.dmp.repository.profiles import LIEN_COLUMNS, PROFILE_COLUMNS, lien_join, with_lien
-from services.dmp.repository.tables import contenu, document, profile
+from services.dmp.repository.tables import contenu, document, profile, submission
 
 _FIELDS: Final = Document._fields
 _COLUMNS: Final = tuple(document.c[name] for name in _FIELDS)
@@ -110,6 +110,7 @@ def purge_before(conn: Connection, ins: str, before: int) -> None:
         .where(document.c.ins == ins, document.c.deposited_at < before)
         .values(status="deleted")
     )
+    conn.execute(delete(submission).where(submission.c.ins == ins, submission.c.submitted_at < before))
 
 
 # --- a professional's search ----------

@@ -15,6 +15,8 @@ from services.dmp.models import (
     DmpProfessionnel,
     DmpProfile,
     DmpRepresentant,
+    DmpSubmissionEntry,
+    DmpSubmissionSet,
     DmpTrace,
 )
 from shared.db import table_of
@@ -27,6 +29,8 @@ contenu: Final = table_of(DmpDocumentContenu)
 trace: Final = table_of(DmpTrace)
 notification: Final = table_of(DmpNotification)
 matrice: Final = table_of(DmpMatrice)
+submission: Final = table_of(DmpSubmissionSet)
+submission_entry: Final = table_of(DmpSubmissionEntry)
 
 _BY_NAME: Final[dict[str, Table]] = {
     "profile": profile,
