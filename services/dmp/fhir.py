@@ -23,6 +23,7 @@ from services.dmp import rendering
 from services.dmp.documents import CONFIDENTIALITE, confidentialite_of
 from services.dmp.errors import FhirInvalide, InsIncoherent
 from services.dmp.identities import Identite
+from services.dmp.lifecycle import ms
 from services.dmp.records import Document, Profile
 from services.dmp.repository.submissions import SubmissionSet
 from services.dmp.typecodes import CATEGORIES, LOINC, TYPES
@@ -109,15 +110,6 @@ def codes_of(value: str | None) -> frozenset[str] | None:
     return None if found is None else frozenset(found)
 
 
-def identifiers_of(value: str | None) -> frozenset[str] | None:
-    """An ``identifier`` parameter's values (``[system|]value``, comma: either)."""
-    if value is None:
-        return None
-    return frozenset(
-        part.rpartition("|")[2] if "|urn:" in part else part for part in value.split(",") if part
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class ListCriteria:
     """ITI-66's criteria; None: not asked."""
@@ -177,10 +169,7 @@ def _starts_a_word(words: list[str], value: str) -> bool:
 def ms_bounds(values: list[str]) -> tuple[int | None, int | None]:
     """A date parameter's bounds (``searched_period``) in Unix ms."""
     low, high = searched_period(values)
-    return (
-        None if low is None else int(low.timestamp() * 1000),
-        None if high is None else int(high.timestamp() * 1000),
-    )
+    return (None if low is None else ms(low), None if high is None else ms(high))
 
 
 def _codes(value: str | None) -> list[str] | None:

@@ -291,7 +291,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
 
     def visible_sets(
         tenant: Tenant,
-        actor: ActorDep,
+        pro: ProfessionalActor,
         matricule: str,
         submission_id: str | None,
         access_mode: str | None,
@@ -299,7 +299,6 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     ) -> tuple[list[submissions.SubmissionSet], set[str]]:
         """The patient's submission sets and the ids of the documents this professional may see, by
         the rules of a search (the access is traced as a search's)."""
-        pro = require_professional(actor)
         now = ms(tenant.clock.now())
         search = consultation.Search(
             matricule,
@@ -325,12 +324,12 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         access_justification: AccessJustification = None,
     ) -> Response:
         """A SubmissionSet, with the documents of it this professional may see (404 when none)."""
-        require_professional(actor)
+        pro = require_professional(actor)
         with tenant.reading() as conn:
             ins = submissions.ins_of_submission(conn, list_id)
         if ins is None:
             raise DocumentInconnu(f"no submission set {list_id!r}", rule="submission-set-exists")
-        sets, visible = visible_sets(tenant, actor, ins, list_id, access_mode, access_justification)
+        sets, visible = visible_sets(tenant, pro, ins, list_id, access_mode, access_justification)
         entries = [d for d in sets[0].document_ids if d in visible] if sets else []
         if not entries:
             raise DocumentInconnu(f"no submission set {list_id!r}", rule="submission-set-exists")
@@ -367,18 +366,18 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
     ) -> Response:
         """ITI-66 Find Document Lists: the patient's SubmissionSets, each with the documents this
         professional may see (a set with none is left out), newest first."""
-        require_professional(actor)
+        pro = require_professional(actor)
         fhir.check_strict(prefer, request.query_params, _ITI66_PARAMETERS)
         matricule = identities.check_ins(fhir.searched_patient(patient, patient_identifier))
-        low, high = fhir.searched_period(date or [])
-        sets, visible = visible_sets(tenant, actor, matricule, None, access_mode, access_justification)
+        low, high = fhir.ms_bounds(date or [])
+        sets, visible = visible_sets(tenant, pro, matricule, None, access_mode, access_justification)
         wanted = fhir.ListCriteria(
             codes=fhir.codes_of(code),
             statuses=fhir.codes_of(status),
-            low=None if low is None else ms(low),
-            high=None if high is None else ms(high),
+            low=low,
+            high=high,
             designations=fhir.codes_of(designation_type),
-            identifiers=fhir.identifiers_of(identifier),
+            identifiers=fhir.codes_of(identifier),
             source_ids=fhir.codes_of(source_id),
         )
         url = base(request)
@@ -477,7 +476,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         low, high = fhir.ms_bounds([*(period or []), *(creation or [])])
         date_low, date_high = fhir.ms_bounds(date or [])
         also = fhir.DocumentCriteria(
-            identifiers=fhir.identifiers_of(identifier),
+            identifiers=fhir.codes_of(identifier),
             date_low=date_low,
             date_high=date_high,
             author_given=author_given,
