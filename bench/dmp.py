@@ -45,7 +45,8 @@ PG_URL = postgres_url("esantebench")
 COLUMNS = (
     "id, ins, set_id, version, replaces, status, archived, type_code, titre, date_acte, deposited_at, "
     "auteur_kind, auteur_id, auteur_nom, auteur_profession, structure_id, structure_nom, depose_par, "
-    "format, taille, hash, masque_ps, invisible_patient, invisible_representants"
+    "format, taille, hash, masque_ps, invisible_patient, invisible_representants, facility_type, "
+    "practice_setting, format_code"
 )
 TYPES = ("11488-4", "11502-2", "18748-4", "57833-6", "60593-1", "34133-9", "87273-9", "PRESC-BIO", "89601-9")
 CONTENT = b"Compte rendu de consultation (bench)"
@@ -91,6 +92,9 @@ def _rows(population: Population) -> Iterator[tuple[Any, ...]]:
                 draw.random() < 0.05,
                 False,
                 False,
+                "SA07",
+                "AMBULATOIRE",
+                "urn:ihe:iti:xds-sd:text:2008",
             )
 
 

@@ -109,11 +109,11 @@ DMP's code in `issue.details.coding` (and `issue.expression` naming a bundle's e
   submitted), `designationType`, `identifier` (uniqueId or entryUUID), `sourceId`; `GET /fhir/List/{id}`.
   A set lists only the documents its reader may see, and a set with none is not found.
 - ITI-67: `GET /fhir/DocumentReference?patient=Patient/<INS>` or `?patient.identifier=...`, with
-  `identifier` (entryUUID), `status`, `type`, `category` (the matrix's), `period` and `creation` (the
-  act's date), `date` (when the DMP received it), `author.given` / `author.family` (the start of a word of
-  the author's name, which the DMP keeps whole), `security-label` (the visibility codes, `N` for none),
-  `_count` and a `next` link. Other parameters (`setting`, `facility`, `event`, `format`, `related`:
-  the DMP here keeps none of those metadata) are ignored, or refused under `Prefer: handling=strict`.
+  `identifier` (entryUUID or uniqueId), `status`, `type`, `category` (the matrix's), `period` and
+  `creation` (the act's date), `date` (when the DMP received it), `author.given` / `author.family` (the
+  start of a word of the author's name, which the DMP keeps whole), `security-label` (the visibility
+  codes, `N` for none), `facility`, `setting`, `format`, `event` and `related` (codes, see below),
+  `_count` and a `next` link. Other parameters are ignored, or refused under `Prefer: handling=strict`.
 - ITI-68: `GET /fhir/Binary/{id}`, the target of every `attachment.url`: the document's bytes, or a
   `Binary` for `Accept: application/fhir+json`. `GET /fhir/DocumentReference/{id}` carries the bytes
   inline with their SHA-1 `hash` (the DMP keeps a SHA-256, so a search gives no hash).
@@ -125,8 +125,19 @@ DMP's code in `issue.details.coding` (and `issue.expression` naming a bundle's e
   SubmissionSet `.../IHE.MHD.Comprehensive.SubmissionSet` and `.../pdsm-submissionset-comprehensive`
   (sources: IHE/ITI.MHD tag 4.2.3, ansforge/IG-fhir-partage-de-documents-de-sante tag 3.1.1). The
   author is contained (a Practitioner with the IdNat `urn:oid:1.2.250.1.71.4.2.1`), the subject is a
-  reference to `Patient/<INS>` with the INS identifier, `masterIdentifier` (uniqueId) and the
-  `official` identifier (entryUUID) are the document's `urn:uuid:`.
+  reference to `Patient/<INS>` with the INS identifier, `context.sourcePatientInfo` the contained
+  `#patient`; `masterIdentifier` is the uniqueId the source gave (else the entryUUID), the `official`
+  identifier the entryUUID (`urn:uuid:`).
+- CI-SIS metadata, kept by every door (the JSON API's `secteur_activite`, `cadre_exercice`, `code_format`,
+  `evenements`, `references`, `identifiant_unique`): `context.facilityType` (JDV_J02: TRE_R02 sectors,
+  `EXP_PATIENT`), `context.practiceSetting` (JDV_J04: TRE_A01 `AMBULATOIRE`, `ETABLISSEMENT`...),
+  `content.format` (JDV_J10: `urn:ihe:iti:xds-sd:pdf:2008`, `...text:2008`, the TRE_A06 models), with
+  the NOS systems `https://mos.esante.gouv.fr/NOS/<TRE>/FHIR/<TRE-with-hyphens>`; `context.event`
+  (any code: the eventCodeList has no value set) and `context.related` (identifiers). Absent, they are
+  implied by the author's structure (its sector; a patient: `EXP_PATIENT`) and the content; a code
+  outside these sets, or a PDF format code on a text, is `422 metadata-refused`; a uniqueId already in
+  the DMP is `409 document-duplicate` (`unique-id-duplicate`). `category` is the habilitation matrix's
+  category (the sandbox's system `urn:esante-sandbox:dmp:categorie`), not the CI-SIS classCode.
 - Every URL the facade writes (`Location`, `fullUrl`, `link`, `attachment.url`, references) is absolute:
   `ESANTE_PUBLIC_URL` (else the request's origin), the mount prefix, `/fhir`.
 

@@ -15,7 +15,7 @@ from typing import Final
 
 from sqlalchemy import Connection
 
-from services.dmp import access, lifecycle
+from services.dmp import access, lifecycle, metadata
 from services.dmp.errors import (
     AuteurNonAutorise,
     DocumentEnDouble,
@@ -122,6 +122,7 @@ class NewDocument:
     masque_ps: bool
     invisible_patient: bool
     invisible_representants: bool
+    given: metadata.Given = metadata.NOTHING_GIVEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +210,15 @@ def check_not_a_copy(conn: Connection, ins: str, new: NewDocument) -> None:
         )
 
 
+def check_unique_id(conn: Connection, doc: Document) -> None:
+    """A uniqueId names one document in the DMP (XDS: the registry refuses a second one)."""
+    if doc.unique_id is not None and document_rows.with_unique_id(conn, doc.unique_id) is not None:
+        raise DocumentEnDouble(
+            f"a document with uniqueId {doc.unique_id[:80]!r} is already in the DMP",
+            rule="unique-id-duplicate",
+        )
+
+
 def new_id() -> str:
     """A UUIDv7 (RFC 9562) as 32 hex digits: led by the current time in ms, a new document lands at the
     end of the indexes keyed by its id rather than on a random page of a large table (on the bench's
@@ -231,6 +241,7 @@ def new_record(
     replaces: str | None,
 ) -> Document:
     structure = actor.structure if actor is not None else None
+    meta = metadata.resolved(new.given, new.contenu.format, structure, by_patient=actor is None)
     return Document(
         id=doc_id,
         ins=ins,
@@ -256,6 +267,12 @@ def new_record(
         masque_ps=new.masque_ps,
         invisible_patient=new.invisible_patient,
         invisible_representants=new.invisible_representants,
+        unique_id=meta.unique_id,
+        facility_type=meta.facility_type,
+        practice_setting=meta.practice_setting,
+        format_code=meta.format_code,
+        event_codes=meta.event_codes,
+        reference_ids=meta.reference_ids,
     )
 
 
@@ -311,6 +328,7 @@ def deposit(conn: Connection, asked: Deposit) -> Document:
     acteur = acteur_of(actor)
     doc_id = new_id()
     doc = new_record(new, ins, acteur, actor, now, doc_id=doc_id, set_id=doc_id, version=1, replaces=None)
+    check_unique_id(conn, doc)
     document_rows.insert_document(conn, doc, new.contenu.data)
     trace_rows.insert_trace(conn, ins, Trace(now, "depot", acteur, "normal", document_id=doc.id))
     notify_document(conn, profile, doc, acteur, now)
@@ -355,8 +373,6 @@ def replace_document(
             rule="document-version",
         )
     check_type_professional(new.type_code, actor, profile, now)
-    if not document_rows.supersede(conn, old.id):
-        raise VersionPerimee(f"document {old.id} was replaced meanwhile", rule="document-version")
     acteur = acteur_of(actor)
     doc = new_record(
         new,
@@ -369,6 +385,9 @@ def replace_document(
         version=old.version + 1,
         replaces=old.id,
     )
+    check_unique_id(conn, doc)
+    if not document_rows.supersede(conn, old.id):
+        raise VersionPerimee(f"document {old.id} was replaced meanwhile", rule="document-version")
     document_rows.insert_document(conn, doc, new.contenu.data)
     trace_rows.insert_trace(
         conn, old.ins, Trace(now, "remplacement", acteur, "normal", document_id=doc.id, detail=old.id)

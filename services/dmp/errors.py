@@ -83,6 +83,11 @@ class DocumentEnDouble(Conflict):
     code = "document-duplicate"
 
 
+class MetadonneeRefusee(SandboxError):
+    status = 422
+    code = "metadata-refused"
+
+
 class CycleDeVieRefuse(Conflict):
     code = "lifecycle-refused"
 
@@ -139,8 +144,15 @@ ERROR_TABLE: Final[tuple[tuple[type[SandboxError], str, str], ...]] = (
     (DocumentInconnu, "document-unknown", "no document with that id for this DMP"),
     (
         DocumentEnDouble,
-        "prescription-duplicate",
-        "the same prescription (identical content, same typeCode) is already in the patient's DMP",
+        "prescription-duplicate | unique-id-duplicate",
+        "the same prescription (identical content, same typeCode) is already in the patient's DMP, or "
+        "a document with this uniqueId is",
+    ),
+    (
+        MetadonneeRefusee,
+        "metadata | metadata-value-set | metadata-format",
+        "a facility type, practice setting or format code outside the value sets the DMP accepts, a "
+        "format code for another content type, or a malformed uniqueId, event code or reference id",
     ),
     (
         CycleDeVieRefuse,

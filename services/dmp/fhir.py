@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from services.dmp import rendering
+from services.dmp import metadata, rendering
 from services.dmp.documents import CONFIDENTIALITE, confidentialite_of
 from services.dmp.errors import FhirInvalide, InsIncoherent
 from services.dmp.identities import Identite
@@ -145,17 +145,35 @@ class DocumentCriteria:
     author_given: str | None = None
     author_family: str | None = None
     security_labels: frozenset[str] | None = None
+    facilities: frozenset[str] | None = None
+    settings: frozenset[str] | None = None
+    formats: frozenset[str] | None = None
+    events: frozenset[str] | None = None
+    related: frozenset[str] | None = None
 
     def match(self, doc: Document) -> bool:
         words = (doc.auteur_nom or "").casefold().split()
         labels = set(confidentialite_of(doc)) or {"N"}
         return (
-            (self.identifiers is None or f"urn:uuid:{_uuid(doc.id)}" in self.identifiers)
+            (
+                self.identifiers is None
+                or bool({f"urn:uuid:{_uuid(doc.id)}", doc.unique_id} & self.identifiers)
+            )
             and (self.date_low is None or doc.deposited_at >= self.date_low)
             and (self.date_high is None or doc.deposited_at <= self.date_high)
             and (self.author_given is None or _starts_a_word(words, self.author_given))
             and (self.author_family is None or _starts_a_word(words, self.author_family))
             and (self.security_labels is None or bool(labels & self.security_labels))
+            and (self.facilities is None or doc.facility_type in self.facilities)
+            and (self.settings is None or doc.practice_setting in self.settings)
+            and (self.formats is None or doc.format_code in self.formats)
+            and (
+                self.events is None or any(e.code in self.events for e in metadata.events_of(doc.event_codes))
+            )
+            and (
+                self.related is None
+                or any(r.code in self.related for r in metadata.references_of(doc.reference_ids))
+            )
         )
 
 
@@ -331,7 +349,34 @@ def document_fields(resource: dict[str, Any]) -> dict[str, Any]:
     if not date_acte:
         raise _invalid("context.period.start (the date of the act) is required")
     title = attachment.get("title") or resource.get("description") or coding.get("display") or coding["code"]
+    context = _dict(resource.get("context") or {}, "context")
     return {
+        "given": metadata.Given(
+            unique_id=_text(_dict(resource.get("masterIdentifier") or {}, "masterIdentifier").get("value")),
+            facility_type=_code_of(context.get("facilityType"), "context.facilityType"),
+            practice_setting=_code_of(context.get("practiceSetting"), "context.practiceSetting"),
+            format_code=_text(
+                _dict(_dict(contents[0], "content[0]").get("format") or {}, "content[0].format").get("code")
+            ),
+            events=tuple(
+                metadata.Coded(
+                    _text(c.get("system")) or "", _text(c.get("code")) or "", _text(c.get("display")) or ""
+                )
+                for event in _list(context.get("event"), "context.event")
+                for c in _list(_dict(event, "context.event[]").get("coding"), "context.event.coding")[:1]
+                if isinstance(c, dict)
+            ),
+            references=tuple(
+                metadata.Coded(_text(found.get("system")) or "", _text(found.get("value")) or "")
+                for related in _list(context.get("related"), "context.related")
+                if (
+                    found := _dict(
+                        _dict(related, "context.related[]").get("identifier") or {},
+                        "context.related.identifier",
+                    )
+                )
+            ),
+        ),
         "type_code": str(coding["code"]),
         "titre": str(title)[:255],
         "date_acte": date_acte,
@@ -339,6 +384,16 @@ def document_fields(resource: dict[str, Any]) -> dict[str, Any]:
         "contenu": str(attachment.get("data") or ""),
         "confidentialite": sorted(set(labels)),
     }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _code_of(concept: Any, where: str) -> str | None:
+    """The code of a CodeableConcept's first coding."""
+    codings = _list(_dict(concept or {}, where).get("coding"), f"{where}.coding")
+    return next((_text(c.get("code")) for c in codings if isinstance(c, dict)), None)
 
 
 def replaces(resource: dict[str, Any]) -> str | None:
@@ -378,13 +433,14 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
         "name": [{"text": doc.auteur_nom or doc.auteur_id}],
     }
     uuid = f"urn:uuid:{_uuid(doc.id)}"
+    subject_id = {"system": f"urn:oid:{oid}", "value": doc.ins}
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference",
         "id": doc.id,
         "meta": {"profile": list(DOCUMENT_PROFILES)},
-        "contained": [author],
+        "contained": [author, {"resourceType": "Patient", "id": "patient", "identifier": [subject_id]}],
         "extension": [{"url": IS_ARCHIVED, "valueBoolean": bool(doc.archived)}],
-        "masterIdentifier": {"use": "usual", "system": URI, "value": uuid},
+        "masterIdentifier": {"use": "usual", "system": URI, "value": doc.unique_id or uuid},
         "identifier": [{"use": "official", "system": URI, "value": uuid}],
         "status": _STATUS[doc.status],
         "type": {
@@ -409,7 +465,7 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
         ],
         "subject": {
             "reference": f"{base}/Patient/{doc.ins}",
-            "identifier": {"system": f"urn:oid:{oid}", "value": doc.ins},
+            "identifier": subject_id,
         },
         "date": rendering.iso(doc.deposited_at),
         "author": [
@@ -419,8 +475,8 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
                 "display": doc.auteur_nom or doc.auteur_id,
             }
         ],
-        "content": [{"attachment": attachment}],
-        "context": {"period": {"start": rendering.iso(doc.date_acte)}},
+        "content": [{"attachment": attachment, "format": _coding_of(metadata.FORMATS, doc.format_code)}],
+        "context": _context(doc, oid),
     }
     labels = confidentialite_of(doc)
     resource["securityLabel"] = (
@@ -433,6 +489,37 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
             {"code": "replaces", "target": {"reference": f"{base}/DocumentReference/{doc.replaces}"}}
         ]
     return resource
+
+
+def _coding_of(table: dict[str, metadata.Code], code: str) -> dict[str, str]:
+    found = table.get(code)
+    return {"code": code} if found is None else found.coding()
+
+
+def _context(doc: Document, oid: str) -> dict[str, Any]:
+    """``context``: the act's period, the CI-SIS facility type and practice setting, the events, the
+    references, and ``sourcePatientInfo`` (the contained patient, as MHD asks)."""
+    context: dict[str, Any] = {"period": {"start": rendering.iso(doc.date_acte)}}
+    events = metadata.events_of(doc.event_codes)
+    if events:
+        context["event"] = [
+            {
+                "coding": [
+                    {k: v for k, v in (("system", e.system), ("code", e.code), ("display", e.display)) if v}
+                ]
+            }
+            for e in events
+        ]
+    context["facilityType"] = {"coding": [_coding_of(metadata.FACILITY_TYPES, doc.facility_type)]}
+    context["practiceSetting"] = {"coding": [_coding_of(metadata.PRACTICE_SETTINGS, doc.practice_setting)]}
+    context["sourcePatientInfo"] = {"reference": "#patient"}
+    references = metadata.references_of(doc.reference_ids)
+    if references:
+        context["related"] = [
+            {"identifier": {k: v for k, v in (("system", r.system), ("value", r.code)) if v}}
+            for r in references
+        ]
+    return context
 
 
 def _uuid(hex32: str) -> str:
@@ -529,6 +616,11 @@ def capability_statement(base: str, issuer: str) -> dict[str, Any]:
                             ("author.given", "string"),
                             ("author.family", "string"),
                             ("security-label", "token"),
+                            ("facility", "token"),
+                            ("setting", "token"),
+                            ("format", "token"),
+                            ("event", "token"),
+                            ("related", "token"),
                         ),
                     },
                     {

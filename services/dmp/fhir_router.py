@@ -85,6 +85,11 @@ _ITI67_PARAMETERS: Final = frozenset(
         "author.given",
         "author.family",
         "security-label",
+        "facility",
+        "setting",
+        "format",
+        "event",
+        "related",
         "_count",
         "_offset",
     }
@@ -204,6 +209,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
             format_=fields["format"],
             contenu_b64=fields["contenu"],
             confidentialite=fields["confidentialite"],
+            given=fields["given"],
         )
         return Prepared(previous, path_ins, new)
 
@@ -458,6 +464,19 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
                 alias="security-label", max_length=500, description="MASQUE_PS, INVISIBLE_PATIENT..., or N"
             ),
         ] = None,
+        facility: Annotated[
+            str | None, Query(max_length=500, description="context.facilityType: SA01, SA07...")
+        ] = None,
+        setting: Annotated[
+            str | None, Query(max_length=500, description="context.practiceSetting: AMBULATOIRE...")
+        ] = None,
+        format: Annotated[
+            str | None, Query(max_length=500, description="content.format: urn:ihe:iti:xds-sd:pdf:2008...")
+        ] = None,
+        event: Annotated[str | None, Query(max_length=500, description="context.event codes")] = None,
+        related: Annotated[
+            str | None, Query(max_length=500, description="context.related identifier values")
+        ] = None,
         count: Annotated[int, Query(alias="_count", ge=1, le=500, description="Entries per page")] = 100,
         offset: Annotated[
             int, Query(alias="_offset", ge=0, le=100_000, description="First entry of the page")
@@ -482,6 +501,11 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
             author_given=author_given,
             author_family=author_family,
             security_labels=fhir.codes_of(security_label),
+            facilities=fhir.codes_of(facility),
+            settings=fhir.codes_of(setting),
+            formats=fhir.codes_of(format),
+            events=fhir.codes_of(event),
+            related=fhir.codes_of(related),
         )
         wanted = documents.Filtre(
             type_codes=fhir.searched_types(type, category),

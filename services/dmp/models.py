@@ -92,6 +92,22 @@ class DmpDocument(Base):
     masque_ps: Mapped[bool] = mapped_column(Boolean)
     invisible_patient: Mapped[bool] = mapped_column(Boolean)
     invisible_representants: Mapped[bool] = mapped_column(Boolean)
+    unique_id: Mapped[str | None] = mapped_column(
+        String(128), index=True, doc="uniqueId as the source gave it (urn:oid:...); none: the entryUUID"
+    )
+    facility_type: Mapped[str] = mapped_column(
+        String(80), server_default="", doc="healthcareFacilityTypeCode (JDV_J02)"
+    )
+    practice_setting: Mapped[str] = mapped_column(
+        String(80), server_default="", doc="practiceSettingCode (JDV_J04)"
+    )
+    format_code: Mapped[str] = mapped_column(String(80), server_default="", doc="formatCode (JDV_J10)")
+    event_codes: Mapped[str] = mapped_column(
+        Text, server_default="", doc="eventCodeList: a line per code, system|code|display"
+    )
+    reference_ids: Mapped[str] = mapped_column(
+        Text, server_default="", doc="referenceIdList: a line per identifier, system|value"
+    )
 
 
 class DmpDocumentContenu(Base):

@@ -67,6 +67,12 @@ class Document(NamedTuple):
     masque_ps: bool
     invisible_patient: bool
     invisible_representants: bool
+    unique_id: str | None
+    facility_type: str
+    practice_setting: str
+    format_code: str
+    event_codes: str
+    reference_ids: str
 
     @property
     def visibilite(self) -> Visibilite:

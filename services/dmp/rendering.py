@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from services.dmp import lifecycle
+from services.dmp import lifecycle, metadata
 from services.dmp.documents import confidentialite_of
 from services.dmp.records import Document, LienRecord, Notification, Profile
 from services.dmp.typecodes import TYPES
@@ -65,7 +65,31 @@ def document(doc: Document) -> dict[str, Any]:
         "taille": doc.taille,
         "hash": doc.hash,
         "confidentialite": confidentialite_of(doc),
+        "identifiant_unique": doc.unique_id,
+        "secteur_activite": _coded(metadata.FACILITY_TYPES, doc.facility_type),
+        "cadre_exercice": _coded(metadata.PRACTICE_SETTINGS, doc.practice_setting),
+        "code_format": _coded(metadata.FORMATS, doc.format_code),
+        "evenements": [
+            {"code": c.code, "system": c.system, "libelle": c.display}
+            for c in metadata.events_of(doc.event_codes)
+        ],
+        "references": [
+            {"valeur": c.code, "system": c.system} for c in metadata.references_of(doc.reference_ids)
+        ],
     }
+
+
+def _coded(table: dict[str, metadata.Code], code: str) -> dict[str, str]:
+    found = table.get(code)
+    return (
+        {"code": code, "system": "", "libelle": ""}
+        if found is None
+        else {
+            "code": code,
+            "system": found.oid,
+            "libelle": found.display,
+        }
+    )
 
 
 def status(found: dict[str, Any]) -> dict[str, Any]:

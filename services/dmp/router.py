@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
-from services.dmp import consultation, documents, identities, matrix_store, rendering
+from services.dmp import consultation, documents, identities, matrix_store, metadata, rendering
 from services.dmp.access import Mode, parse_mode
 from services.dmp.clients import InsiClient
 from services.dmp.config import get_dmp_settings
@@ -26,6 +26,7 @@ from services.dmp.errors import (
     InsMalforme,
     InsManquant,
     MatriceInvalide,
+    MetadonneeRefusee,
     ModeAccesInvalide,
     PatientInconnu,
     TypeRefuse,
@@ -83,6 +84,7 @@ _FEED: Final = (
     DmpFerme,
     TypeRefuse,
     FormatRefuse,
+    MetadonneeRefusee,
     DocumentTropGros,
     UpstreamError,
 )
@@ -138,6 +140,7 @@ class Feeder:
         format_: str,
         contenu_b64: str,
         confidentialite: list[str],
+        given: metadata.Given,
     ) -> documents.NewDocument:
         checked = identities.check_identite(path_ins, identite)
         contenu = documents.check_contenu(format_, contenu_b64, self.max_bytes)
@@ -152,6 +155,7 @@ class Feeder:
             masque_ps=masque,
             invisible_patient=invisible_patient,
             invisible_representants=invisible_rep,
+            given=given,
         )
 
     async def from_body(
@@ -168,6 +172,14 @@ class Feeder:
             format_=body.format,
             contenu_b64=body.contenu,
             confidentialite=list(body.confidentialite),
+            given=metadata.Given(
+                unique_id=body.identifiant_unique,
+                facility_type=body.secteur_activite,
+                practice_setting=body.cadre_exercice,
+                format_code=body.code_format,
+                events=tuple(metadata.Coded(e.system, e.code, e.libelle) for e in body.evenements),
+                references=tuple(metadata.Coded(r.system, r.valeur) for r in body.references),
+            ),
         )
 
 
@@ -270,7 +282,9 @@ def build_router(runtime: Runtime) -> APIRouter:
         "/documents/{document_id}/replace",
         status_code=201,
         response_model=DocumentRead,
-        responses=error_responses(*_FEED, DocumentInconnu, AuteurNonAutorise, VersionPerimee),
+        responses=error_responses(
+            *_FEED, DocumentInconnu, AuteurNonAutorise, VersionPerimee, DocumentEnDouble
+        ),
     )
     async def replace_document(
         request: Request, tenant: TenantDep, actor: ActorDep, document_id: DocumentPath, body: DocumentCreate

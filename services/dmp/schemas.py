@@ -76,6 +76,44 @@ class DocumentCreate(_Request):
         le=INTEGER_MAX,
         description="Replacement only: the version being replaced (900 when stale)",
     )
+    identifiant_unique: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="uniqueId (urn:oid:... or urn:uuid:...); absent: the entryUUID stands for it",
+    )
+    secteur_activite: str | None = Field(
+        default=None,
+        max_length=80,
+        description="healthcareFacilityTypeCode (JDV_J02, TRE_R02 SAxx); absent: the structure's sector",
+    )
+    cadre_exercice: str | None = Field(
+        default=None,
+        max_length=80,
+        description="practiceSettingCode (JDV_J04, TRE_A01); absent: implied by the sector",
+    )
+    code_format: str | None = Field(
+        default=None, max_length=80, description="formatCode (JDV_J10); absent: implied by the format"
+    )
+    evenements: list[CodeCreate] = Field(default_factory=list, max_length=10, description="eventCodeList")
+    references: list[ReferenceCreate] = Field(
+        default_factory=list, max_length=10, description="referenceIdList"
+    )
+
+
+class CodeCreate(_Request):
+    """A code of a list the CI-SIS leaves open (eventCodeList)."""
+
+    code: str = Field(min_length=1, max_length=64)
+    system: str = Field(default="", max_length=128, description="OID or URI of the code system")
+    libelle: str = Field(default="", max_length=200)
+
+
+class ReferenceCreate(_Request):
+    """An identifier the document refers to (referenceIdList: an order, an encounter...)."""
+
+    valeur: str = Field(min_length=1, max_length=64)
+    system: str = Field(default="", max_length=128, description="OID or URI of the assigning authority")
 
 
 class DocumentQuery(BaseModel):
@@ -125,6 +163,17 @@ class TypeCodeRead(BaseModel):
     categorie: str
 
 
+class CodeRead(BaseModel):
+    code: str
+    system: str = Field(description="OID of the code system")
+    libelle: str
+
+
+class ReferenceRead(BaseModel):
+    valeur: str
+    system: str
+
+
 class AuteurRead(BaseModel):
     kind: str = Field(description="professional, structure, patient or representant")
     id: str = Field(description="IdNat of a professional / structure staff, INS of a patient")
@@ -155,6 +204,12 @@ class DocumentRead(BaseModel):
     taille: int
     hash: str = Field(description="SHA-256 of the content")
     confidentialite: list[Confidentialite]
+    identifiant_unique: str | None = Field(description="uniqueId as the source gave it")
+    secteur_activite: CodeRead = Field(description="healthcareFacilityTypeCode")
+    cadre_exercice: CodeRead = Field(description="practiceSettingCode")
+    code_format: CodeRead = Field(description="formatCode")
+    evenements: list[CodeRead] = Field(description="eventCodeList")
+    references: list[ReferenceRead] = Field(description="referenceIdList")
 
 
 class DocumentContentRead(DocumentRead):

@@ -268,7 +268,7 @@ def _own_structure(builder: _DirectoryBuilder, cabinet: _Cabinet, who: _Identity
     """A cabinet or officine named after its first professional, for ``members`` professionals."""
     if cabinet.kind == "officine":
         commune = builder.draw.pick(_FINESS_COMMUNES)
-        secteur = "SA25"
+        secteur = "SA33"
     else:
         commune = builder.draw.pick(COMMUNES)
         secteur = "SA08" if members > 1 else "SA07"

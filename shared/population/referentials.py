@@ -8,9 +8,9 @@ Sources and certainty:
   Pharmaciens, dentistes, sages-femmes, infirmiers and kinés get no savoir-faire (None): the
   sandbox does not model sous-sections ordinales or dental specialties.
 - Secteurs d'activité (TRE_R02-SecteurActivite): SA07 "Cabinet individuel" is seen in
-  ProSanté Connect samples; SA01 "Etablissement public de santé" is the NOS label. SA08
-  "Cabinet de groupe" and SA25 "Pharmacie d'officine" are to our knowledge the NOS codes but
-  were not checked against the published table.
+  ProSanté Connect samples; SA01 "Etablissement public de santé" is the NOS label; SA08
+  "Cabinet de groupe" and SA33 "Pharmacie d'officine" are TRE_R02's codes as the CI-SIS value set
+  JDV_J02-XdsHealthcareFacilityTypeCode lists them.
 - Régimes (grand régime codes of the SESAM-Vitale / ADRi world): 01, 02, 03 are the usual
   codes; 04, 06, 08 are to our knowledge SNCF, ENIM (marins) and CNMSS (militaires). ADRi field
   names and code lists were not found (see the facts file, open questions).
@@ -54,7 +54,7 @@ SECTEURS: Final[dict[str, str]] = {
     "SA01": "Etablissement public de santé",
     "SA07": "Cabinet individuel",
     "SA08": "Cabinet de groupe",
-    "SA25": "Pharmacie d'officine",
+    "SA33": "Pharmacie d'officine",
 }
 
 REGIMES: Final[dict[str, str]] = {

@@ -5,12 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.dmp import rendering
+from services.dmp import metadata, rendering
 from services.dmp.records import Document
 from services.dmp.schemas import DocumentRead, SearchRead
 from services.dmp.typecodes import TYPES
 
 text = st.text(max_size=30)
+part = st.text(st.characters(blacklist_characters="|\n", blacklist_categories=("Cs",)), max_size=20)
+lines = st.lists(st.lists(part, min_size=2, max_size=3).map("|".join), max_size=3).map("\n".join)
 documents = st.builds(
     Document,
     id=st.text("0123456789abcdef", min_size=32, max_size=32),
@@ -37,6 +39,12 @@ documents = st.builds(
     masque_ps=st.sampled_from((True, False, 0, 1)),
     invisible_patient=st.sampled_from((True, False, 0, 1)),
     invisible_representants=st.sampled_from((True, False, 0, 1)),
+    unique_id=st.none() | text,
+    facility_type=st.sampled_from([*metadata.FACILITY_TYPES, ""]),
+    practice_setting=st.sampled_from([*metadata.PRACTICE_SETTINGS, ""]),
+    format_code=st.sampled_from([*metadata.FORMATS, "unknown"]),
+    event_codes=lines,
+    reference_ids=lines,
 )
 
 

@@ -32,7 +32,7 @@ from shared.population import (
 )
 
 REFERENCE = date(2026, 1, 1)
-GOLDEN_SHA256 = "26a7f5909ffb50dd7adddf89387a46b9abb1c0ae5c83f1070499888dd4d13fbc"
+GOLDEN_SHA256 = "43aa5c6aab69161921765ed4b87311b581338c4e3e2d0603264c39e08e6199fe"
 
 
 @pytest.fixture(scope="module")

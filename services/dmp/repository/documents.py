@@ -63,6 +63,14 @@ def insert_document(conn: Connection, doc: Document, data: bytes) -> None:
     conn.execute(_INSERT_CONTENU, {"document_id": doc.id, "contenu": data})
 
 
+def with_unique_id(conn: Connection, unique_id: str) -> str | None:
+    """The id of the document with this uniqueId, if any."""
+    found = conn.execute(
+        select(document.c.id).where(document.c.unique_id == unique_id).limit(1)
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
 def current_copy(conn: Connection, ins: str, type_code: str, content_hash: str) -> str | None:
     """The id of a current document of ``ins`` of this type with the same content, if any."""
     found = conn.execute(
