@@ -351,32 +351,7 @@ def document_fields(resource: dict[str, Any]) -> dict[str, Any]:
     title = attachment.get("title") or resource.get("description") or coding.get("display") or coding["code"]
     context = _dict(resource.get("context") or {}, "context")
     return {
-        "given": metadata.Given(
-            unique_id=_text(_dict(resource.get("masterIdentifier") or {}, "masterIdentifier").get("value")),
-            facility_type=_code_of(context.get("facilityType"), "context.facilityType"),
-            practice_setting=_code_of(context.get("practiceSetting"), "context.practiceSetting"),
-            format_code=_text(
-                _dict(_dict(contents[0], "content[0]").get("format") or {}, "content[0].format").get("code")
-            ),
-            events=tuple(
-                metadata.Coded(
-                    _text(c.get("system")) or "", _text(c.get("code")) or "", _text(c.get("display")) or ""
-                )
-                for event in _list(context.get("event"), "context.event")
-                for c in _list(_dict(event, "context.event[]").get("coding"), "context.event.coding")[:1]
-                if isinstance(c, dict)
-            ),
-            references=tuple(
-                metadata.Coded(_text(found.get("system")) or "", _text(found.get("value")) or "")
-                for related in _list(context.get("related"), "context.related")
-                if (
-                    found := _dict(
-                        _dict(related, "context.related[]").get("identifier") or {},
-                        "context.related.identifier",
-                    )
-                )
-            ),
-        ),
+        "given": _given(resource, context, _dict(contents[0], "content[0]")),
         "type_code": str(coding["code"]),
         "titre": str(title)[:255],
         "date_acte": date_acte,
@@ -390,10 +365,37 @@ def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _code_of(concept: Any, where: str) -> str | None:
-    """The code of a CodeableConcept's first coding."""
-    codings = _list(_dict(concept or {}, where).get("coding"), f"{where}.coding")
-    return next((_text(c.get("code")) for c in codings if isinstance(c, dict)), None)
+def _code_in(concept: Any, where: str) -> str | None:
+    """The code of a CodeableConcept's first coding that has one (``_coding``)."""
+    found = _coding(_dict(concept or {}, where))
+    return None if found is None else str(found["code"])
+
+
+def _given(resource: dict[str, Any], context: dict[str, Any], content: dict[str, Any]) -> metadata.Given:
+    """The CI-SIS metadata a posted DocumentReference gives; what it leaves out is None."""
+    events = []
+    for event in _list(context.get("event"), "context.event"):
+        codings = _list(_dict(event, "context.event[]").get("coding"), "context.event.coding")
+        first = _dict(codings[0], "context.event.coding[0]") if codings else {}
+        if first:
+            events.append(
+                metadata.Coded(*(str(first.get(key) or "") for key in ("system", "code", "display")))
+            )
+    references = []
+    for related in _list(context.get("related"), "context.related"):
+        found = _dict(
+            _dict(related, "context.related[]").get("identifier") or {}, "context.related.identifier"
+        )
+        if found:
+            references.append(metadata.Coded(str(found.get("system") or ""), str(found.get("value") or "")))
+    return metadata.Given(
+        unique_id=_text(_dict(resource.get("masterIdentifier") or {}, "masterIdentifier").get("value")),
+        facility_type=_code_in(context.get("facilityType"), "context.facilityType"),
+        practice_setting=_code_in(context.get("practiceSetting"), "context.practiceSetting"),
+        format_code=_text(_dict(content.get("format") or {}, "content[0].format").get("code")),
+        events=tuple(events),
+        references=tuple(references),
+    )
 
 
 def replaces(resource: dict[str, Any]) -> str | None:
