@@ -17,6 +17,7 @@ reported apart, the targets apply to the steady state.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import random
 import sqlite3
@@ -46,10 +47,11 @@ COLUMNS = (
     "id, ins, set_id, version, replaces, status, archived, type_code, titre, date_acte, deposited_at, "
     "auteur_kind, auteur_id, auteur_nom, auteur_profession, structure_id, structure_nom, depose_par, "
     "format, taille, hash, masque_ps, invisible_patient, invisible_representants, facility_type, "
-    "practice_setting, format_code"
+    "practice_setting, format_code, sha1"
 )
 TYPES = ("11488-4", "11502-2", "18748-4", "57833-6", "60593-1", "34133-9", "87273-9", "PRESC-BIO", "89601-9")
 CONTENT = b"Compte rendu de consultation (bench)"
+CONTENT_SHA1 = hashlib.sha1(CONTENT, usedforsecurity=False).hexdigest()
 DAY_MS = 86_400_000
 FHIR = {"Content-Type": "application/fhir+json"}
 ITI67_FLOOR = 0.25
@@ -95,6 +97,7 @@ def _rows(population: Population) -> Iterator[tuple[Any, ...]]:
                 "SA07",
                 "AMBULATOIRE",
                 "urn:ihe:iti:xds-sd:text:2008",
+                CONTENT_SHA1,
             )
 
 
@@ -106,7 +109,7 @@ def load_documents(url: str, population: Population) -> int:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=OFF")
         batch: list[tuple[Any, ...]] = []
-        marks = ",".join("?" * 24)
+        marks = ",".join("?" * len(COLUMNS.split(",")))
         for row in _rows(population):
             batch.append(row)
             if len(batch) == 50_000:

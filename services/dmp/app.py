@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.dmp import matrice
+from services.dmp import matrice, metadata
 from services.dmp.errors import ERROR_TABLE
 from services.dmp.fhir_router import build_fhir_router
 from services.dmp.patient_router import build_patient_router
@@ -109,14 +109,16 @@ DMP's code in `issue.details.coding` (and `issue.expression` naming a bundle's e
   submitted), `designationType`, `identifier` (uniqueId or entryUUID), `sourceId`; `GET /fhir/List/{id}`.
   A set lists only the documents its reader may see, and a set with none is not found.
 - ITI-67: `GET /fhir/DocumentReference?patient=Patient/<INS>` or `?patient.identifier=...`, with
-  `identifier` (entryUUID or uniqueId), `status`, `type`, `category` (the matrix's), `period` and
+  `identifier` (entryUUID or uniqueId), `status`, `type`, `category` (a classCode, or a category of the
+  matrix), `period` and
   `creation` (the act's date), `date` (when the DMP received it), `author.given` / `author.family` (the
   start of a word of the author's name, which the DMP keeps whole), `security-label` (the visibility
   codes, `N` for none), `facility`, `setting`, `format`, `event` and `related` (codes, see below),
   `_count` and a `next` link. Other parameters are ignored, or refused under `Prefer: handling=strict`.
 - ITI-68: `GET /fhir/Binary/{id}`, the target of every `attachment.url`: the document's bytes, or a
   `Binary` for `Accept: application/fhir+json`. `GET /fhir/DocumentReference/{id}` carries the bytes
-  inline with their SHA-1 `hash` (the DMP keeps a SHA-256, so a search gives no hash).
+  inline. Every DocumentReference carries the content's SHA-1 in `attachment.hash` (as XDS's `hash`;
+  the DMP's own SHA-256 finds a document deposited twice).
 - `PATCH /fhir/DocumentReference/{id}` (JSON Patch on `securityLabel`, `status`, the `isArchived`
   extension `https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-ext-is-archived`).
 - Resources name their profiles in `meta.profile`: DocumentReference
@@ -136,8 +138,13 @@ DMP's code in `issue.details.coding` (and `issue.expression` naming a bundle's e
   (any code: the eventCodeList has no value set) and `context.related` (identifiers). Absent, they are
   implied by the author's structure (its sector; a patient: `EXP_PATIENT`) and the content; a code
   outside these sets, or a PDF format code on a text, is `422 metadata-refused`; a uniqueId already in
-  the DMP is `409 document-duplicate` (`unique-id-duplicate`). `category` is the habilitation matrix's
-  category (the sandbox's system `urn:esante-sandbox:dmp:categorie`), not the CI-SIS classCode.
+  the DMP is `409 document-duplicate` (`unique-id-duplicate`). `category` carries the classCode
+  (JDV_J06: TRE_A03 `10` compte rendu, `11` synthèse, `31` imagerie...) that the typeCode implies (the
+  class of its category in the table below: ASS_X04's correspondence is not all public) and, as a
+  second coding, the habilitation matrix's category (system `urn:esante-sandbox:dmp:categorie`).
+  `custodian` (required by PDSm) is a contained Organization: the author's structure with its
+  IdNat_Struct (`urn:oid:1.2.250.1.71.4.2.2`), or the DMP itself for a document no structure deposited
+  (a sandbox choice: PDSm says only that the VIHF names it).
 - Every URL the facade writes (`Location`, `fullUrl`, `link`, `attachment.url`, references) is absolute:
   `ESANTE_PUBLIC_URL` (else the request's origin), the mount prefix, `/fhir`.
 
@@ -161,11 +168,12 @@ def _description() -> str:
     lines.append(
         "\n**Categories and accepted typeCodes** (a documented subset of JDV_J07; JDV_J66 is not public):\n"
     )
-    lines.append("| category | typeCodes |")
-    lines.append("|---|---|")
+    lines.append("| category | classCode | typeCodes |")
+    lines.append("|---|---|---|")
     for category, label in CATEGORIES.items():
         codes = ", ".join(f"`{c}`" for c, t in TYPES.items() if t.categorie == category)
-        lines.append(f"| {category} ({label}) | {codes} |")
+        code = metadata.CLASS_OF_CATEGORY[category]
+        lines.append(f"| {category} ({label}) | `{code}` {metadata.CLASSES[code].display} | {codes} |")
     lines.append('\n**Error codes** (body `{"error", "detail", "rule"}`; token errors `token-*` are 401):\n')
     lines.append("| status | error | rule | when |")
     lines.append("|---|---|---|---|")

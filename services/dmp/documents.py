@@ -62,6 +62,9 @@ class Contenu:
     format: str
     data: bytes
     hash: str
+    """SHA-256 (hex): the DMP's own digest, which finds a document deposited twice"""
+    sha1: str
+    """SHA-1 (hex): the ``hash`` XDS and FHIR carry"""
 
 
 def check_contenu(format_: str, contenu_b64: str, max_bytes: int) -> Contenu:
@@ -93,7 +96,9 @@ def check_contenu(format_: str, contenu_b64: str, max_bytes: int) -> Contenu:
             data.decode("utf-8")
         except UnicodeDecodeError:
             raise FormatRefuse("a text document is UTF-8", rule="format-content") from None
-    return Contenu(stored, data, hashlib.sha256(data).hexdigest())
+    return Contenu(
+        stored, data, hashlib.sha256(data).hexdigest(), hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    )
 
 
 def flags(confidentialite: Iterable[str]) -> tuple[bool, bool, bool]:
@@ -260,6 +265,8 @@ def new_record(
         auteur_profession=acteur.profession,
         structure_id=structure.id if structure is not None else None,
         structure_nom=structure.raison_sociale if structure is not None else None,
+        structure_idnat=(structure.idnat or None) if structure is not None else None,
+        sha1=new.contenu.sha1,
         depose_par=acteur.id,
         format=new.contenu.format,
         taille=len(new.contenu.data),

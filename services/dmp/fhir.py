@@ -12,7 +12,6 @@ the ANS PDSm guide 3.1.1 (``ansforge/IG-fhir-partage-de-documents-de-sante``, bu
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +33,9 @@ FHIR_JSON: Final = "application/fhir+json"
 LOINC_URL: Final = "http://loinc.org"
 VISIBILITE_SYSTEM: Final = "urn:oid:1.2.250.1.213.1.1.4.13"
 IDNAT_SYSTEM: Final = "urn:oid:1.2.250.1.71.4.2.1"
+IDNAT_STRUCT_SYSTEM: Final = "urn:oid:1.2.250.1.71.4.2.2"
+DMP_HOST: Final = "Dossier Médical Partagé (Assurance Maladie)"
+"""The custodian of a document no structure deposited (a patient's own, a professional without one)."""
 CATEGORIE_SYSTEM: Final = "urn:esante-sandbox:dmp:categorie"
 IS_ARCHIVED: Final = "https://interop.esante.gouv.fr/ig/fhir/pdsm/StructureDefinition/pdsm-ext-is-archived"
 INS_OIDS: Final = frozenset({OID_INS_NIR, OID_INS_NIA, OID_INS_NIR_TEST, OID_INS_NIR_DEMO})
@@ -199,20 +201,29 @@ def _codes(value: str | None) -> list[str] | None:
 
 def searched_types(type_: str | None, category: str | None) -> frozenset[str] | None:
     """The typeCodes an ITI-67 search keeps: ``type`` codes, and / or the types of ``category``
-    (the habilitation matrix's categories, as ``category.coding.code`` writes them); both: the types
-    that are in both."""
+    (CI-SIS classCodes or the habilitation matrix's categories, both written in ``category.coding``);
+    both: the types that are in both."""
     types = _codes(type_)
     categories = _codes(category)
     if types is None and categories is None:
         return None
     kept = set(TYPES) if types is None else set(types)
     if categories is not None:
-        unknown = [c for c in categories if c not in CATEGORIES]
-        if unknown:
-            raise _invalid(
-                f"unknown category {unknown[0][:40]!r} (one of {', '.join(CATEGORIES)})", "fhir-search"
+        either: set[str] = set()
+        for value in categories:
+            classes = metadata.types_of_classes([value])
+            if classes is None and value not in CATEGORIES:
+                raise _invalid(
+                    f"unknown category {value[:40]!r} (a classCode of {', '.join(metadata.CLASSES)},"
+                    f" or one of {', '.join(CATEGORIES)})",
+                    "fhir-search",
+                )
+            either |= (
+                classes
+                if classes is not None
+                else {c for c, found in TYPES.items() if found.categorie == value}
             )
-        kept &= {code for code, found in TYPES.items() if found.categorie in categories}
+        kept &= either
     return frozenset(kept)
 
 
@@ -423,9 +434,10 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
         "title": doc.titre,
         "creation": rendering.iso(doc.date_acte),
     }
-    if contenu is not None:  # FHIR's hash is a SHA-1, the DMP keeps a SHA-256: given when the bytes are
+    if contenu is not None:
         attachment["data"] = rendering.base64_of(contenu)
-        attachment["hash"] = rendering.base64_of(hashlib.sha1(contenu, usedforsecurity=False).digest())
+    if doc.sha1:
+        attachment["hash"] = rendering.base64_of(bytes.fromhex(doc.sha1))
     attachment["url"] = f"{base}/Binary/{doc.id}"
     author_system = IDNAT_SYSTEM if doc.auteur_kind != "patient" else f"urn:oid:{oid}"
     author: dict[str, Any] = {
@@ -440,7 +452,11 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
         "resourceType": "DocumentReference",
         "id": doc.id,
         "meta": {"profile": list(DOCUMENT_PROFILES)},
-        "contained": [author, {"resourceType": "Patient", "id": "patient", "identifier": [subject_id]}],
+        "contained": [
+            author,
+            {"resourceType": "Patient", "id": "patient", "identifier": [subject_id]},
+            _custodian(doc),
+        ],
         "extension": [{"url": IS_ARCHIVED, "valueBoolean": bool(doc.archived)}],
         "masterIdentifier": {"use": "usual", "system": URI, "value": doc.unique_id or uuid},
         "identifier": [{"use": "official", "system": URI, "value": uuid}],
@@ -457,11 +473,12 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
         "category": [
             {
                 "coding": [
+                    metadata.class_of(doc.type_code).coding(),
                     {
                         "system": CATEGORIE_SYSTEM,
                         "code": found.categorie if found else "inconnue",
                         "display": CATEGORIES.get(found.categorie, "") if found else "",
-                    }
+                    },
                 ]
             }
         ],
@@ -477,6 +494,7 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
                 "display": doc.auteur_nom or doc.auteur_id,
             }
         ],
+        "custodian": {"reference": "#custodian", "display": doc.structure_nom or DMP_HOST},
         "content": [{"attachment": attachment, "format": _coding_of(metadata.FORMATS, doc.format_code)}],
         "context": _context(doc, oid),
     }
@@ -491,6 +509,19 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
             {"code": "replaces", "target": {"reference": f"{base}/DocumentReference/{doc.replaces}"}}
         ]
     return resource
+
+
+def _custodian(doc: Document) -> dict[str, Any]:
+    """The contained Organization PDSm's ``custodian`` names: the author's structure (by its IdNat_Struct
+    when the DMP knows it), else the DMP itself."""
+    organization: dict[str, Any] = {
+        "resourceType": "Organization",
+        "id": "custodian",
+        "name": doc.structure_nom or DMP_HOST,
+    }
+    if doc.structure_idnat:
+        organization["identifier"] = [{"system": IDNAT_STRUCT_SYSTEM, "value": doc.structure_idnat}]
+    return organization
 
 
 def _coding_of(table: dict[str, metadata.Code], code: str) -> dict[str, str]:

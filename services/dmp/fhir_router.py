@@ -20,7 +20,7 @@ from services.dmp.records import Document, Profile
 from services.dmp.repository import profiles as profile_rows
 from services.dmp.repository import submissions
 from services.dmp.router import AccessJustification, AccessMode, DocumentPath, Feeder, read_as_professional
-from services.dmp.schemas import FhirResource, OperationOutcome
+from services.dmp.schemas import DocumentReferenceSearch, FhirResource, OperationOutcome
 from shared.app import BINARY, StrictJsonRoute
 from shared.auth import ProfessionalActor, require_professional
 from shared.dependencies import ActorDep, TenantDep
@@ -72,27 +72,7 @@ class FhirRoute(StrictJsonRoute):
 
 
 _ITI67_PARAMETERS: Final = frozenset(
-    {
-        "patient",
-        "patient.identifier",
-        "identifier",
-        "status",
-        "type",
-        "category",
-        "period",
-        "creation",
-        "date",
-        "author.given",
-        "author.family",
-        "security-label",
-        "facility",
-        "setting",
-        "format",
-        "event",
-        "related",
-        "_count",
-        "_offset",
-    }
+    field.alias or name for name, field in DocumentReferenceSearch.model_fields.items()
 )
 """The search parameters ITI-67 serves (the others are ignored, or refused when strict)."""
 _ITI66_PARAMETERS: Final = frozenset(
@@ -306,16 +286,16 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         """The patient's submission sets and the ids of the documents this professional may see, by
         the rules of a search (the access is traced as a search's)."""
         now = ms(tenant.clock.now())
-        search = consultation.Search(
-            matricule,
-            pro,
-            parse_mode(access_mode),
-            access_justification,
-            documents.Filtre(statut="all"),
-            matrix_store.matrice_of(tenant),
-            now,
-        )
         with tenant.unit_of_work() as conn:
+            search = consultation.Search(
+                matricule,
+                pro,
+                parse_mode(access_mode),
+                access_justification,
+                documents.Filtre(statut="all"),
+                matrix_store.matrice_of(conn),
+                now,
+            )
             _, found, _ = consultation.search_documents(conn, search)
             sets = submissions.submissions_of(conn, matricule, submission_id)
         return sets, {d.id for d in found}
@@ -428,59 +408,7 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         request: Request,
         tenant: TenantDep,
         actor: ActorDep,
-        patient_identifier: PatientIdentifier = None,
-        patient: PatientReference = None,
-        status: Annotated[str | None, Query(pattern="^(current|superseded)$")] = None,
-        type: Annotated[
-            str | None, Query(max_length=500, description="[system|]typeCode, comma: either")
-        ] = None,
-        category: Annotated[
-            str | None,
-            Query(max_length=500, description="The matrix's category (category.coding.code), comma: either"),
-        ] = None,
-        period: Annotated[
-            list[str] | None, Query(max_length=2, description="The act's date: ge2026-01-01, le2026-12-31...")
-        ] = None,
-        identifier: Annotated[
-            str | None, Query(max_length=500, description="[system|]urn:uuid:... (entryUUID or uniqueId)")
-        ] = None,
-        creation: Annotated[
-            list[str] | None, Query(max_length=2, description="attachment.creation (the act's date): ge, le")
-        ] = None,
-        date: Annotated[
-            list[str] | None, Query(max_length=2, description="When the DMP received it: ge, le")
-        ] = None,
-        author_given: Annotated[
-            str | None,
-            Query(alias="author.given", max_length=100, description="Start of a word of the author's name"),
-        ] = None,
-        author_family: Annotated[
-            str | None,
-            Query(alias="author.family", max_length=100, description="Start of a word of the author's name"),
-        ] = None,
-        security_label: Annotated[
-            str | None,
-            Query(
-                alias="security-label", max_length=500, description="MASQUE_PS, INVISIBLE_PATIENT..., or N"
-            ),
-        ] = None,
-        facility: Annotated[
-            str | None, Query(max_length=500, description="context.facilityType: SA01, SA07...")
-        ] = None,
-        setting: Annotated[
-            str | None, Query(max_length=500, description="context.practiceSetting: AMBULATOIRE...")
-        ] = None,
-        format: Annotated[
-            str | None, Query(max_length=500, description="content.format: urn:ihe:iti:xds-sd:pdf:2008...")
-        ] = None,
-        event: Annotated[str | None, Query(max_length=500, description="context.event codes")] = None,
-        related: Annotated[
-            str | None, Query(max_length=500, description="context.related identifier values")
-        ] = None,
-        count: Annotated[int, Query(alias="_count", ge=1, le=500, description="Entries per page")] = 100,
-        offset: Annotated[
-            int, Query(alias="_offset", ge=0, le=100_000, description="First entry of the page")
-        ] = 0,
+        query: Annotated[DocumentReferenceSearch, Query()],
         prefer: Prefer = None,
         access_mode: AccessMode = None,
         access_justification: AccessJustification = None,
@@ -490,40 +418,44 @@ def build_fhir_router(runtime: Runtime) -> APIRouter:
         handling says, or refused under `Prefer: handling=strict`."""
         pro = require_professional(actor)
         fhir.check_strict(prefer, request.query_params, _ITI67_PARAMETERS)
-        matricule = identities.check_ins(fhir.searched_patient(patient, patient_identifier))
+        matricule = identities.check_ins(fhir.searched_patient(query.patient, query.patient_identifier))
         mode = parse_mode(access_mode)
-        low, high = fhir.ms_bounds([*(period or []), *(creation or [])])
-        date_low, date_high = fhir.ms_bounds(date or [])
+        low, high = fhir.ms_bounds([*(query.period or []), *(query.creation or [])])
+        date_low, date_high = fhir.ms_bounds(query.date or [])
         also = fhir.DocumentCriteria(
-            identifiers=fhir.codes_of(identifier),
+            identifiers=fhir.codes_of(query.identifier),
             date_low=date_low,
             date_high=date_high,
-            author_given=author_given,
-            author_family=author_family,
-            security_labels=fhir.codes_of(security_label),
-            facilities=fhir.codes_of(facility),
-            settings=fhir.codes_of(setting),
-            formats=fhir.codes_of(format),
-            events=fhir.codes_of(event),
-            related=fhir.codes_of(related),
+            author_given=query.author_given,
+            author_family=query.author_family,
+            security_labels=fhir.codes_of(query.security_label),
+            facilities=fhir.codes_of(query.facility),
+            settings=fhir.codes_of(query.setting),
+            formats=fhir.codes_of(query.format),
+            events=fhir.codes_of(query.event),
+            related=fhir.codes_of(query.related),
         )
         wanted = documents.Filtre(
-            type_codes=fhir.searched_types(type, category),
+            type_codes=fhir.searched_types(query.type, query.category),
             date_from=low,
             date_to=high,
-            statut={"current": "current", "superseded": "superseded"}.get(status or "", "all"),
+            statut=query.status or "all",
         )
         now = ms(tenant.clock.now())
-        matrice = matrix_store.matrice_of(tenant)
-        search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
         with tenant.unit_of_work() as conn:
+            matrice = matrix_store.matrice_of(conn)
+            search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
             session, found, _ = consultation.search_documents(conn, search)
         found = tuple(d for d in found if also.match(d))
         oid = session.profile.oid
         url = base(request)
-        page = found[offset : offset + count]
+        page = found[query.offset : query.offset + query.count]
         links = fhir.page_links(
-            f"{url}/DocumentReference", request.query_params.multi_items(), offset, count, len(found)
+            f"{url}/DocumentReference",
+            request.query_params.multi_items(),
+            query.offset,
+            query.count,
+            len(found),
         )
         resources = [fhir.document_reference(d, oid, url) for d in page]
         return _fhir(fhir.bundle(resources, url, total=len(found), links=links))

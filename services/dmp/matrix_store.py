@@ -1,12 +1,15 @@
 """Each tenant's habilitation matrix: the default one, or the file uploaded to the tenant.
 
-Read from the tenant's database on every use (one indexed read; the uploaded file parsed), so that an
-upload through any process is seen by every process on its next request. Keeping it in memory was
+Read from the tenant's database on every use (one indexed read, in the request's own connection; the
+uploaded file parsed), so that an upload through any process is seen by every process on its next
+request. Keeping it in memory was
 measured by the bench's caches suite at 1.0x to 1.3x on the DMP search and deposit: not worth a copy
 that other processes could see stale.
 """
 
 from __future__ import annotations
+
+from sqlalchemy import Connection
 
 from services.dmp import matrice
 from services.dmp.errors import MatriceInvalide
@@ -15,10 +18,9 @@ from services.dmp.repository import matrix as matrix_rows
 from shared.tenants import Tenant
 
 
-def matrice_of(tenant: Tenant) -> Matrice:
-    """The tenant's matrix: the uploaded file, else the default one."""
-    with tenant.reading() as conn:
-        document = matrix_rows.get_matrice(conn)
+def matrice_of(conn: Connection) -> Matrice:
+    """The tenant's matrix, read through ``conn``: the uploaded file, else the default one."""
+    document = matrix_rows.get_matrice(conn)
     return matrice.DEFAULT if document is None else matrice.parse(document, "uploaded")
 
 

@@ -1,6 +1,6 @@
-"""The CI-SIS metadata of a document beyond its type: healthcareFacilityTypeCode (JDV_J02),
-practiceSettingCode (JDV_J04), formatCode (JDV_J10), eventCodeList and referenceIdList, with the
-uniqueId the source gave. The JSON API, the FHIR facade (``context.facilityType``,
+"""The CI-SIS metadata of a document beyond its type: classCode (JDV_J06), healthcareFacilityTypeCode
+(JDV_J02), practiceSettingCode (JDV_J04), formatCode (JDV_J10), eventCodeList and referenceIdList, with
+the uniqueId the source gave. The JSON API, the FHIR facade (``context.facilityType``,
 ``context.practiceSetting``, ``content.format``, ``context.event``, ``context.related``,
 ``masterIdentifier``) and the XDS door read and write the same stored values.
 
@@ -8,6 +8,13 @@ The value sets are the subsets the sandbox accepts, each code with its NOS code 
 canonical URL, ``https://mos.esante.gouv.fr/NOS/<TRE>/FHIR/<TRE with hyphens>``, as the ANS PDSm guide
 writes them):
 
+* classes (JDV_J06, OID 1.2.250.1.213.1.1.5.462): codes of TRE_A03-ClasseDocument, implied by the
+  typeCode. The CI-SIS deduces them through ASS_X04-CorrespondanceType-Classe, whose rows are not all
+  public: the sandbox gives each category of its habilitation matrix (``typecodes.CATEGORIES``) the
+  class of the same family (comptes rendus 10, synthèses 11, imagerie 31, prescriptions 42,
+  dispensations 43, plans de soins 44, traitements administrés 45, certificats 52, remboursement 60,
+  documents du patient 90, gestion 95). Two are its own choice: a vaccination is a treatment
+  administered (45), directives anticipées a declaration (52);
 * facility types (JDV_J02, OID 1.2.250.1.213.1.1.5.466): codes of TRE_R02-SecteurActivite, and of
   TRE_A00-ProducteurDocNonPS for what no professional produces (``EXP_PATIENT``, ``SNR``);
 * practice settings (JDV_J04, 1.2.250.1.213.1.1.5.467): codes of TRE_A01-CadreExercice and the same two
@@ -31,6 +38,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from services.dmp.errors import MetadonneeRefusee
+from services.dmp.typecodes import TYPES
 from shared.auth import StructureRef
 
 NOS: Final = "https://mos.esante.gouv.fr/NOS"
@@ -54,6 +62,53 @@ class Code:
 
 def _table(table: str, oid: str, *codes: tuple[str, str]) -> dict[str, Code]:
     return {code: Code(code, oid, table, display) for code, display in codes}
+
+
+CLASSES: Final = _table(
+    "TRE_A03-ClasseDocument",
+    "1.2.250.1.213.1.1.4.1",
+    ("10", "Compte rendu"),
+    ("11", "Synthèse"),
+    ("31", "Imagerie médicale"),
+    ("42", "Prescription"),
+    ("43", "Dispensation"),
+    ("44", "Plan de soins, protocole de soins"),
+    ("45", "Traitement administré"),
+    ("52", "Certificat, déclaration"),
+    ("60", "Données de remboursement"),
+    ("90", "Autres documents déposés par le patient"),
+    ("95", "Document de gestion"),
+    ("99", "Document technique"),
+)
+CLASS_OF_CATEGORY: Final = {
+    "compte-rendu": "10",
+    "synthese": "11",
+    "imagerie": "31",
+    "prescription": "42",
+    "dispensation": "43",
+    "plan-de-soins": "44",
+    "traitement-administre": "45",
+    "vaccination": "45",
+    "certificat": "52",
+    "remboursement": "60",
+    "directives-anticipees": "52",
+    "document-patient": "90",
+    "gestion": "95",
+}
+"""The classCode of each category of the habilitation matrix (every category has one)."""
+
+
+def class_of(type_code: str) -> Code:
+    """The classCode a typeCode implies (``99``, a technical document, for a type outside the list)."""
+    found = TYPES.get(type_code)
+    return CLASSES[CLASS_OF_CATEGORY[found.categorie] if found is not None else "99"]
+
+
+def types_of_classes(codes: list[str]) -> frozenset[str] | None:
+    """The typeCodes of these classCodes; ``None`` when one of them is not a class of the value set."""
+    if any(code not in CLASSES for code in codes):
+        return None
+    return frozenset(t.code for t in TYPES.values() if CLASS_OF_CATEGORY[t.categorie] in codes)
 
 
 EXP_PATIENT: Final = "EXP_PATIENT"

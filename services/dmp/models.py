@@ -85,6 +85,8 @@ class DmpDocument(Base):
     auteur_profession: Mapped[str | None] = mapped_column(String(4))
     structure_id: Mapped[str | None] = mapped_column(String(40))
     structure_nom: Mapped[str | None] = mapped_column(String(200))
+    structure_idnat: Mapped[str | None] = mapped_column(String(40), doc="IdNat_Struct of the structure")
+    sha1: Mapped[str | None] = mapped_column(String(40), doc="SHA-1 of the content (XDS and FHIR hash)")
     depose_par: Mapped[str] = mapped_column(String(40), doc="IdNat or INS of who deposited it")
     format: Mapped[str] = mapped_column(String(40))
     taille: Mapped[int] = mapped_column(Integer)

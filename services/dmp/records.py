@@ -73,6 +73,8 @@ class Document(NamedTuple):
     format_code: str
     event_codes: str
     reference_ids: str
+    structure_idnat: str | None
+    sha1: str | None
 
     @property
     def visibilite(self) -> Visibilite:

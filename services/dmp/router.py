@@ -195,8 +195,8 @@ def read_as_professional(
     pro = require_professional(actor)
     mode = parse_mode(access_mode)
     now = ms(tenant.clock.now())
-    matrice = matrix_store.matrice_of(tenant)
     with tenant.unit_of_work() as conn:
+        matrice = matrix_store.matrice_of(conn)
         return consultation.read(conn, document_id, pro, mode, access_justification, matrice, now)
 
 
@@ -256,9 +256,9 @@ def build_router(runtime: Runtime) -> APIRouter:
         mode = parse_mode(access_mode)
         wanted = filtre(query)
         now = ms(tenant.clock.now())
-        matrice = matrix_store.matrice_of(tenant)
-        search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
         with tenant.unit_of_work() as conn:
+            matrice = matrix_store.matrice_of(conn)
+            search = consultation.Search(matricule, pro, mode, access_justification, wanted, matrice, now)
             _, found, invisibles = consultation.search_documents(conn, search)
         return rendering.search(matricule, found[: settings.search_limit], invisibles)
 
@@ -348,7 +348,8 @@ def build_sandbox_router(runtime: Runtime) -> APIRouter:
     )
     async def get_matrix(tenant: TenantDep) -> dict[str, Any]:
         """The tenant's habilitation matrix (the default one unless a file was uploaded)."""
-        return matrix_store.matrice_of(tenant).as_document()
+        with tenant.reading() as conn:
+            return matrix_store.matrice_of(conn).as_document()
 
     @router.put("/matrice", response_model=None, responses=error_responses(MatriceInvalide))
     async def upload_matrix(

@@ -128,6 +128,67 @@ class DocumentQuery(BaseModel):
     )
 
 
+class DocumentReferenceSearch(BaseModel):
+    """ITI-67's search parameters (MHD 4), every one optional; a comma means either."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    patient: str | None = Field(
+        default=None, max_length=300, description="The Patient: `Patient/<INS>` or its absolute URL"
+    )
+    patient_identifier: str | None = Field(
+        default=None,
+        alias="patient.identifier",
+        max_length=300,
+        description="urn:oid:1.2.250.1.213.1.4.8|<INS>",
+    )
+    status: Literal["current", "superseded"] | None = None
+    type: str | None = Field(default=None, max_length=500, description="[system|]typeCode, comma: either")
+    category: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The matrix's category (category.coding.code), comma: either",
+    )
+    period: list[str] | None = Field(
+        default=None, max_length=2, description="The act's date: ge2026-01-01, le2026-12-31..."
+    )
+    identifier: str | None = Field(
+        default=None, max_length=500, description="[system|]urn:uuid:... (entryUUID or uniqueId)"
+    )
+    creation: list[str] | None = Field(
+        default=None, max_length=2, description="attachment.creation (the act's date): ge, le"
+    )
+    date: list[str] | None = Field(default=None, max_length=2, description="When the DMP received it: ge, le")
+    author_given: str | None = Field(
+        default=None, alias="author.given", max_length=100, description="Start of a word of the author's name"
+    )
+    author_family: str | None = Field(
+        default=None,
+        alias="author.family",
+        max_length=100,
+        description="Start of a word of the author's name",
+    )
+    security_label: str | None = Field(
+        default=None,
+        alias="security-label",
+        max_length=500,
+        description="MASQUE_PS, INVISIBLE_PATIENT..., or N",
+    )
+    facility: str | None = Field(
+        default=None, max_length=500, description="context.facilityType: SA01, SA07..."
+    )
+    setting: str | None = Field(
+        default=None, max_length=500, description="context.practiceSetting: AMBULATOIRE..."
+    )
+    format: str | None = Field(
+        default=None, max_length=500, description="content.format: urn:ihe:iti:xds-sd:pdf:2008..."
+    )
+    event: str | None = Field(default=None, max_length=500, description="context.event codes")
+    related: str | None = Field(default=None, max_length=500, description="context.related identifier values")
+    count: int = Field(default=100, alias="_count", ge=1, le=500, description="Entries per page")
+    offset: int = Field(default=0, alias="_offset", ge=0, le=100_000, description="First entry of the page")
+
+
 class PatientDocumentCreate(_Request):
     """A document the patient adds from Mon espace santé (DOCPAT01-09, EXPPAT_1-3)."""
 

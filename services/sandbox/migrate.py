@@ -56,13 +56,13 @@ def schema_digest() -> str:
     return digest.hexdigest()[:24]
 
 
-def upgrade(url: str) -> None:
-    """Migrate the database at ``url`` to the head revision."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision`` (the head unless told)."""
     from alembic import command
 
     engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
-        command.upgrade(alembic_config(connection=conn), "head")
+        command.upgrade(alembic_config(connection=conn), revision)
     engine.dispose()
 
 

@@ -13,6 +13,8 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.documentreference import DocumentReference
 from test_dmp_fhir import FHIR, _setup, document_reference, ins_token, outcome
 
+from services.dmp import metadata
+
 pytestmark = pytest.mark.asyncio
 
 BASE = "http://testserver/dmp/fhir"
@@ -142,6 +144,9 @@ async def test_iti67_filters_by_type_category_and_period_and_pages(dmp: Dmp, cas
     assert await urls(type="11488-4,18748-4") == sorted(posted.values())
     assert await urls(category="imagerie") == [posted[("18748-4", "2025-12-10")]]
     assert await urls(category="compte-rendu", type="18748-4") == []
+    assert await urls(category="31") == [posted[("18748-4", "2025-12-10")]]
+    assert await urls(category=f"{metadata.CLASSES['10'].system}|10") == reports
+    assert await urls(category="10,imagerie") == sorted(posted.values())
     assert await urls(period=["ge2025-12-01", "le2025-12-15"]) == [posted[("18748-4", "2025-12-10")]]
     assert await urls(period="2025-12-20") == [posted[("11488-4", "2025-12-20")]]
     first = await dmp.http.get(
@@ -168,7 +173,8 @@ async def test_iti67_ignores_unknown_parameters_unless_strict(dmp: Dmp, cases: C
         "/dmp/fhir/DocumentReference", params=params, headers={**doctor, "Prefer": "handling=strict"}
     )
     outcome(strict, 400, "fhir-invalid", "fhir-search")
-    bad = await dmp.http.get(
-        "/dmp/fhir/DocumentReference", params={**params, "category": "nothing"}, headers=doctor
-    )
-    outcome(bad, 400, "fhir-invalid", "fhir-search")
+    for category in ("nothing", "77"):
+        bad = await dmp.http.get(
+            "/dmp/fhir/DocumentReference", params={**params, "category": category}, headers=doctor
+        )
+        outcome(bad, 400, "fhir-invalid", "fhir-search")

@@ -4,6 +4,8 @@ by `patient.identifier` (ITI-67), and follows `attachment.url` (ITI-68) to the P
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 MHD = "https://profiles.ihe.net/ITI/MHD"
+CLASSES = "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% fhirpy round trip\n%%EOF\n"
 
 
@@ -78,6 +81,20 @@ def test_a_generic_fhir_client_provides_finds_and_retrieves(base: str) -> None:
     assert len(mine) == 1
     read = client.reference("DocumentReference", mine[0].id).to_resource()
     assert read["status"] == "current"
+    custodian = read["custodian"]["reference"].removeprefix("#")
+    assert custodian in [c["id"] for c in read["contained"] if c["resourceType"] == "Organization"]
+    sha1 = base64.b64encode(hashlib.sha1(PDF, usedforsecurity=False).digest()).decode()
+    assert mine[0]["content"][0]["attachment"]["hash"] == sha1
+    compte_rendu = f"{CLASSES}|10"
+    assert mine[0]["category"][0]["coding"][0]["code"] == "10"
+    by_class = client.resources("DocumentReference").search(
+        Raw(**{"patient.identifier": token_search, "category": compte_rendu})
+    )
+    assert location.rpartition("/")[2] in [d.id for d in by_class.fetch_all()]
+    imagerie = client.resources("DocumentReference").search(
+        Raw(**{"patient.identifier": token_search, "category": f"{CLASSES}|31"})
+    )
+    assert location.rpartition("/")[2] not in [d.id for d in imagerie.fetch_all()]
     url = mine[0]["content"][0]["attachment"]["url"]
     pdf = httpx.get(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/pdf"})
     assert pdf.status_code == 200

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from services.dmp import matrice, typecodes
+from services.dmp import matrice, metadata, typecodes
 from services.dmp.matrice import DEFAULT
-from services.dmp.typecodes import TYPES
+from services.dmp.typecodes import CATEGORIES, TYPES
 
 ALL = frozenset(TYPES)
 
@@ -114,3 +114,12 @@ def test_types_carry_their_category_and_deposit_rules() -> None:
     assert {"REMB"} == typecodes.RESERVE_ASSURANCE_MALADIE
     assert TYPES["11488-4"].system == typecodes.LOINC
     assert TYPES["PRESC-BIO"].system == typecodes.TRE_A05
+
+
+def test_every_type_has_the_class_of_its_category() -> None:
+    assert set(metadata.CLASS_OF_CATEGORY) == set(CATEGORIES)
+    for code, found in TYPES.items():
+        assert metadata.class_of(code).code == metadata.CLASS_OF_CATEGORY[found.categorie]
+    assert metadata.class_of("00000-0").code == "99"
+    assert metadata.types_of_classes(["31"]) == {c for c, t in TYPES.items() if t.categorie == "imagerie"}
+    assert metadata.types_of_classes(["31", "77"]) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from test_dmp_fhir import ins_token
 from test_dmp_fhir_mhd import FHIR, provide_bundle
 
-from services.dmp import metadata
+from services.dmp import fhir, metadata
 from shared.population import Person
 
 pytestmark = pytest.mark.asyncio
@@ -77,6 +78,17 @@ async def test_a_deposit_without_them_gets_what_its_author_and_content_imply(dmp
     patient = next(c for c in read["contained"] if c["id"] == "patient")
     assert patient["identifier"][0]["value"] == person.ins
     assert resource.masterIdentifier.value == resource.identifier[0].value
+    attachment = read["content"][0]["attachment"]
+    sha1 = hashlib.sha1(base64.b64decode(attachment["data"]), usedforsecurity=False).digest()
+    assert attachment["hash"] == base64.b64encode(sha1).decode()
+    category = read["category"][0]["coding"][0]
+    assert (category["system"], category["code"]) == (
+        f"{NOS}/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument",
+        "10",
+    )
+    custodian = next(c for c in read["contained"] if c["id"] == "custodian")
+    assert custodian["name"] == structure.raison_sociale
+    assert custodian["identifier"] == [{"system": "urn:oid:1.2.250.1.71.4.2.2", "value": structure.idnat}]
 
 
 async def test_given_metadata_are_kept_and_searched_by_mhd_parameters(dmp: Dmp, cases: Cases) -> None:
@@ -175,7 +187,7 @@ async def test_an_mhd_bundle_gives_them_through_the_document_reference(dmp: Dmp,
 
 
 async def test_a_patients_own_document_is_an_expression_personnelle(dmp: Dmp, cases: Cases) -> None:
-    person, _, _ = await _setup(dmp, cases)
+    person, headers, _ = await _setup(dmp, cases)
     answer = await dmp.me(
         person,
         "POST",
@@ -191,6 +203,10 @@ async def test_a_patients_own_document_is_an_expression_personnelle(dmp: Dmp, ca
     assert answer.status_code == 201, answer.text
     assert answer.json()["secteur_activite"]["code"] == "EXP_PATIENT"
     assert answer.json()["cadre_exercice"]["code"] == "EXP_PATIENT"
+    read = (await dmp.http.get(f"/dmp/fhir/DocumentReference/{answer.json()['id']}", headers=headers)).json()
+    assert read["category"][0]["coding"][0]["code"] == "90"
+    custodian = next(c for c in read["contained"] if c["id"] == "custodian")
+    assert custodian == {"resourceType": "Organization", "id": "custodian", "name": fhir.DMP_HOST}
 
 
 COMPREHENSIVE_REQUIRED = (
@@ -204,19 +220,25 @@ COMPREHENSIVE_REQUIRED = (
     ("content", 0, "attachment", "language"),
     ("content", 0, "attachment", "url"),
     ("content", 0, "attachment", "creation"),
+    ("content", 0, "attachment", "size"),
+    ("content", 0, "attachment", "hash"),
+    ("content", 0, "attachment", "title"),
     ("content", 0, "format", "code"),
     ("context", "facilityType", "coding"),
     ("context", "practiceSetting", "coding"),
     ("context", "sourcePatientInfo", "reference"),
     ("author", 0, "reference"),
+    ("custodian", "reference"),
 )
-"""The elements IHE MHD's Comprehensive DocumentReference requires (1..), as paths into the JSON."""
+"""The elements IHE MHD's Comprehensive DocumentReference requires (1..), and PDSm's (``custodian``,
+the attachment's size, hash and title), as paths into the JSON."""
 VALUE_SETS = (
+    (("category", 0, "coding", 0), metadata.CLASSES),
     (("context", "facilityType", "coding", 0), metadata.FACILITY_TYPES),
     (("context", "practiceSetting", "coding", 0), metadata.PRACTICE_SETTINGS),
     (("content", 0, "format"), metadata.FORMATS),
 )
-"""PDSm's bindings: JDV_J02, JDV_J04, JDV_J10, each code with its NOS system."""
+"""PDSm's bindings: JDV_J06, JDV_J02, JDV_J04, JDV_J10, each code with its NOS system."""
 
 
 def _at(resource: Any, path: tuple[Any, ...]) -> Any:
@@ -248,3 +270,4 @@ async def test_every_document_reference_has_the_comprehensive_elements_and_bindi
         contained = {c["id"] for c in resource["contained"]}
         assert resource["context"]["sourcePatientInfo"]["reference"].removeprefix("#") in contained
         assert resource["author"][0]["reference"].removeprefix("#") in contained
+        assert resource["custodian"]["reference"].removeprefix("#") in contained

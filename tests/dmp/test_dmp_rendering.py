@@ -45,6 +45,8 @@ documents = st.builds(
     format_code=st.sampled_from([*metadata.FORMATS, "unknown"]),
     event_codes=lines,
     reference_ids=lines,
+    structure_idnat=st.none() | text,
+    sha1=st.none() | st.binary(min_size=20, max_size=20).map(bytes.hex),
 )
 
 

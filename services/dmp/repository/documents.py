@@ -63,25 +63,29 @@ def insert_document(conn: Connection, doc: Document, data: bytes) -> None:
     conn.execute(_INSERT_CONTENU, {"document_id": doc.id, "contenu": data})
 
 
+_WITH_UNIQUE_ID: Final = select(document.c.id).where(document.c.unique_id == bindparam("unique_id")).limit(1)
+_CURRENT_COPY: Final = (
+    select(document.c.id)
+    .where(
+        document.c.ins == bindparam("ins"),
+        document.c.type_code == bindparam("type_code"),
+        document.c.hash == bindparam("hash"),
+        document.c.status == "current",
+    )
+    .limit(1)
+)
+
+
 def with_unique_id(conn: Connection, unique_id: str) -> str | None:
     """The id of the document with this uniqueId, if any."""
-    found = conn.execute(
-        select(document.c.id).where(document.c.unique_id == unique_id).limit(1)
-    ).scalar_one_or_none()
+    found = conn.execute(_WITH_UNIQUE_ID, {"unique_id": unique_id}).scalar_one_or_none()
     return None if found is None else str(found)
 
 
 def current_copy(conn: Connection, ins: str, type_code: str, content_hash: str) -> str | None:
     """The id of a current document of ``ins`` of this type with the same content, if any."""
     found = conn.execute(
-        select(document.c.id)
-        .where(
-            document.c.ins == ins,
-            document.c.type_code == type_code,
-            document.c.hash == content_hash,
-            document.c.status == "current",
-        )
-        .limit(1)
+        _CURRENT_COPY, {"ins": ins, "type_code": type_code, "hash": content_hash}
     ).scalar_one_or_none()
     return None if found is None else str(found)
 

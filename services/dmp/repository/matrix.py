@@ -6,9 +6,12 @@ from sqlalchemy import Connection, delete, insert, select
 
 from services.dmp.repository.tables import matrice
 
+_UPLOADED = select(matrice.c.document).where(matrice.c.id == 1)
+"""Built once: every consultation reads it."""
+
 
 def get_matrice(conn: Connection) -> str | None:
-    found = conn.execute(select(matrice.c.document).where(matrice.c.id == 1)).scalar_one_or_none()
+    found = conn.execute(_UPLOADED).scalar_one_or_none()
     return None if found is None else str(found)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy import Connection, insert, select
 
@@ -25,11 +26,15 @@ class SubmissionSet:
     document_ids: tuple[str, ...]
 
 
+_INSERT_SUBMISSION: Final = insert(submission)
+_INSERT_ENTRY: Final = insert(submission_entry)
+
+
 def insert_submission(conn: Connection, found: SubmissionSet) -> None:
     values = {name: getattr(found, name) for name in SubmissionSet.__slots__ if name != "document_ids"}
-    conn.execute(insert(submission).values(**values))
+    conn.execute(_INSERT_SUBMISSION, values)
     conn.execute(
-        insert(submission_entry),
+        _INSERT_ENTRY,
         [
             {"submission_id": found.id, "position": position, "document_id": document_id}
             for position, document_id in enumerate(found.document_ids)
