@@ -211,18 +211,16 @@ def searched_types(type_: str | None, category: str | None) -> frozenset[str] | 
     if categories is not None:
         either: set[str] = set()
         for value in categories:
-            classes = metadata.types_of_classes([value])
-            if classes is None and value not in CATEGORIES:
+            if value in metadata.CLASSES:
+                either |= metadata.types_of_class(value)
+            elif value in CATEGORIES:
+                either |= {c for c, found in TYPES.items() if found.categorie == value}
+            else:
                 raise _invalid(
                     f"unknown category {value[:40]!r} (a classCode of {', '.join(metadata.CLASSES)},"
                     f" or one of {', '.join(CATEGORIES)})",
                     "fhir-search",
                 )
-            either |= (
-                classes
-                if classes is not None
-                else {c for c, found in TYPES.items() if found.categorie == value}
-            )
         kept &= either
     return frozenset(kept)
 
@@ -447,6 +445,7 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
         "name": [{"text": doc.auteur_nom or doc.auteur_id}],
     }
     uuid = f"urn:uuid:{_uuid(doc.id)}"
+    custodian = _custodian(doc)
     subject_id = {"system": f"urn:oid:{oid}", "value": doc.ins}
     resource: dict[str, Any] = {
         "resourceType": "DocumentReference",
@@ -455,7 +454,7 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
         "contained": [
             author,
             {"resourceType": "Patient", "id": "patient", "identifier": [subject_id]},
-            _custodian(doc),
+            custodian,
         ],
         "extension": [{"url": IS_ARCHIVED, "valueBoolean": bool(doc.archived)}],
         "masterIdentifier": {"use": "usual", "system": URI, "value": doc.unique_id or uuid},
@@ -494,7 +493,7 @@ def document_reference(doc: Document, oid: str, base: str, contenu: bytes | None
                 "display": doc.auteur_nom or doc.auteur_id,
             }
         ],
-        "custodian": {"reference": "#custodian", "display": doc.structure_nom or DMP_HOST},
+        "custodian": {"reference": "#custodian", "display": custodian["name"]},
         "content": [{"attachment": attachment, "format": _coding_of(metadata.FORMATS, doc.format_code)}],
         "context": _context(doc, oid),
     }

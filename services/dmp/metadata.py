@@ -104,11 +104,9 @@ def class_of(type_code: str) -> Code:
     return CLASSES[CLASS_OF_CATEGORY[found.categorie] if found is not None else "99"]
 
 
-def types_of_classes(codes: list[str]) -> frozenset[str] | None:
-    """The typeCodes of these classCodes; ``None`` when one of them is not a class of the value set."""
-    if any(code not in CLASSES for code in codes):
-        return None
-    return frozenset(t.code for t in TYPES.values() if CLASS_OF_CATEGORY[t.categorie] in codes)
+def types_of_class(code: str) -> frozenset[str]:
+    """The typeCodes of a classCode of ``CLASSES``."""
+    return frozenset(t.code for t in TYPES.values() if CLASS_OF_CATEGORY[t.categorie] == code)
 
 
 EXP_PATIENT: Final = "EXP_PATIENT"

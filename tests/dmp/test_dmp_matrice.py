@@ -121,5 +121,5 @@ def test_every_type_has_the_class_of_its_category() -> None:
     for code, found in TYPES.items():
         assert metadata.class_of(code).code == metadata.CLASS_OF_CATEGORY[found.categorie]
     assert metadata.class_of("00000-0").code == "99"
-    assert metadata.types_of_classes(["31"]) == {c for c, t in TYPES.items() if t.categorie == "imagerie"}
-    assert metadata.types_of_classes(["31", "77"]) is None
+    assert metadata.types_of_class("31") == {c for c, t in TYPES.items() if t.categorie == "imagerie"}
+    assert metadata.types_of_class("99") == frozenset()
